@@ -1,0 +1,96 @@
+#include "relay/frame_copy.hpp"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "relay/frame_format.hpp"
+
+namespace periscope::b7 {
+
+namespace {
+
+// Waits until the write pointer reaches `needed` bytes (or, for progressive copies, just
+// moves past `have`). Returns the pointer value seen, or nothing on a stall.
+class WpWaiter {
+ public:
+  WpWaiter(std::atomic_ref<std::uint32_t> wp, Nanoseconds stall_timeout)
+      : wp_(wp), stall_timeout_(stall_timeout) {}
+
+  // Returns a pointer value > have (clamped to total), or 0 on a stall.
+  std::uint64_t wait_past(std::uint64_t have, std::uint64_t total) {
+    TimePoint last_progress{};
+    for (unsigned spin = 0;; ++spin) {
+      const std::uint64_t seen =
+          std::min<std::uint64_t>(wp_.load(std::memory_order_acquire), total);
+      if (seen > have) return seen;
+      if ((spin & 31) == 0) {
+        const TimePoint now = Clock::now();
+        if (seen != last_seen_ || last_progress == TimePoint{}) {
+          last_seen_ = seen;
+          last_progress = now;
+        }
+        if (now - last_progress >= stall_timeout_) return 0;
+        if (spin > 4096) ::sched_yield();  // the producer may need our core
+      }
+      __builtin_ia32_pause();
+    }
+  }
+
+ private:
+  std::atomic_ref<std::uint32_t> wp_;
+  Nanoseconds stall_timeout_;
+  std::uint64_t last_seen_{~0ULL};
+};
+
+}  // namespace
+
+Status copy_behind_wp(std::atomic_ref<std::uint32_t> wp, const std::byte* src, std::byte* dst,
+                      std::uint64_t total, Nanoseconds stall_timeout) {
+  WpWaiter waiter(wp, stall_timeout);
+  std::uint64_t copied = 0;
+  while (copied < total) {
+    const std::uint64_t ready = waiter.wait_past(copied, total);
+    if (ready == 0) {
+      return fail(ErrorCode::kTimeout, "the write pointer stopped at {} of {} bytes", copied,
+                  total);
+    }
+    std::memcpy(dst + copied, src + copied, ready - copied);
+    copied = ready;
+  }
+  return {};
+}
+
+Result<std::uint64_t> copy_rects_behind_wp(std::atomic_ref<std::uint32_t> wp, const std::byte* src,
+                                           std::byte* dst, const FrameInfo& info,
+                                           Nanoseconds stall_timeout) {
+  // Copy in order of each rectangle's last row, so we wait for the pointer only once per rect.
+  std::array<TexelRect, kMaxDamageRects> rects = info.damage;
+  auto* end = rects.begin() + info.damage_count;
+  std::sort(rects.begin(), end,
+            [](const TexelRect& a, const TexelRect& b) { return a.y + a.height < b.y + b.height; });
+  WpWaiter waiter(wp, stall_timeout);
+  const std::uint64_t texel = texel_bytes(info.type);
+  std::uint64_t ready = 0;
+  std::uint64_t copied = 0;
+  for (auto* r = rects.begin(); r != end; ++r) {
+    const std::uint64_t needed = std::uint64_t{r->y + r->height} * info.pitch;
+    while (ready < needed) {
+      ready = waiter.wait_past(ready, info.data_bytes);
+      if (ready == 0) {
+        return fail(ErrorCode::kTimeout, "the write pointer stopped before row {}",
+                    r->y + r->height);
+      }
+    }
+    const std::uint64_t row_bytes = r->width * texel;
+    for (std::uint64_t y = r->y; y < r->y + r->height; ++y) {
+      const std::uint64_t at = y * info.pitch + r->x * texel;
+      std::memcpy(dst + at, src + at, row_bytes);
+    }
+    copied += row_bytes * r->height;
+  }
+  return copied;
+}
+
+}  // namespace periscope::b7
