@@ -7,7 +7,7 @@ packages=(
   # toolchain
   g++ cmake ninja-build pkg-config clang libclang-rt-14-dev
   # libraries
-  libfmt-dev libspdlog-dev libcli11-dev libexpected-dev libtomlplusplus-dev libpng-dev
+  libfmt-dev libspdlog-dev libcli11-dev libexpected-dev libtomlplusplus-dev libpng-dev nlohmann-json3-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

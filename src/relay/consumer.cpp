@@ -53,6 +53,13 @@ void Consumer::stop(std::string_view reason, ConsumerEvents& events) {
   }
 }
 
+void Consumer::shutdown() {
+  frame_sub_.reset();
+  pointer_sub_.reset();
+  session_.reset();
+  state_ = State::kWaiting;
+}
+
 bool Consumer::poll(TimePoint now, ConsumerEvents& events) {
   if (state_ != State::kRunning) {
     try_start(now, events);

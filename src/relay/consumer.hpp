@@ -105,8 +105,10 @@ class Consumer {
 
   // Sends "set cursor position" when the producer accepts it.
   Status set_cursor_position(std::int32_t x, std::int32_t y);
-  // Unsubscribes and returns to waiting.
+  // Unsubscribes and returns to waiting; counted as a session restart.
   void stop(std::string_view reason, ConsumerEvents& events);
+  // Unsubscribes because we are leaving (not counted as a restart).
+  void shutdown();
 
   [[nodiscard]] State state() const { return state_; }
   [[nodiscard]] const ConsumerStats& stats() const { return stats_; }

@@ -243,6 +243,9 @@ Result<FrameWritten> Producer::write_frame(const FrameDesc& desc, const std::byt
   latest_slot_ = slot_index;
   ++stats_.frames_written;
   lock.unlock();
+  if (options_.on_frame_posted && written.post == FramePost::kPosted) {
+    options_.on_frame_posted(written.serial, written.posted_at);
+  }
 
   // 4. Stream the pixels, publishing the write pointer as we go.
   const std::uint64_t total = std::uint64_t{rows} * pitch;

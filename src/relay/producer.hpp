@@ -3,6 +3,7 @@
 // viewer or the stock Looking Glass B7 client can read them. Owns an LGMP host and a heartbeat
 // thread that keeps the session alive every 5 ms (the format asks for at least every 10 ms).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +24,8 @@ struct ProducerOptions {
   b7::KvmfrInfo info;           // hostver, features, VMINFO/OSINFO records
   bool heartbeat_thread{true};  // false: the caller calls tick() itself (tests)
   Milliseconds heartbeat_period{5};
+  // Called right after a frame message is posted, before its pixels stream (post clock).
+  std::function<void(std::uint32_t serial, TimePoint posted_at)> on_frame_posted;
 };
 
 struct FrameDesc {

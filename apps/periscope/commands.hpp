@@ -1,0 +1,16 @@
+#pragma once
+// The subcommands of `periscope`; each registers its options on the CLI and runs.
+#include <atomic>
+
+#include <CLI/CLI.hpp>
+
+namespace periscope::app {
+
+// Set by SIGINT/SIGTERM; every long-running command stops when it flips.
+extern std::atomic<bool> g_stop;
+
+void add_view_command(CLI::App& app, int& exit_code);
+void add_demo_command(CLI::App& app, int& exit_code);
+void add_bench_command(CLI::App& app, int& exit_code);
+
+}  // namespace periscope::app

@@ -1,0 +1,120 @@
+#include "viewer/headless_view.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "common/log.hpp"
+#include "common/mapped_region.hpp"
+#include "image/cursor_blend.hpp"
+#include "image/frame_to_rgba.hpp"
+#include "image/png_io.hpp"
+#include "viewer/receiver.hpp"
+#include "viewer/stats_report.hpp"
+
+namespace periscope::viewer {
+
+namespace {
+
+bool write_text_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!(out << text)) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int run_headless_view(const HeadlessViewOptions& options) {
+  // The viewer only reads frames, but LGMP subscription writes to the queue header.
+  auto region = MappedRegion::open(options.shm_path, {.writable = true, .create_size_bytes = 0});
+  if (!region) {
+    spdlog::error("{}", region.error().message);
+    return 1;
+  }
+  std::optional<PostClock> post_clock;
+  if (!options.post_clock_path.empty()) {
+    auto clock = PostClock::open(options.post_clock_path);
+    if (!clock) {
+      spdlog::error("{}", clock.error().message);
+      return 1;
+    }
+    post_clock.emplace(std::move(*clock));
+  }
+
+  Receiver receiver(SharedRegion(region->bytes()), ReceiverOptions{},
+                    post_clock ? &*post_clock : nullptr, nullptr);
+  const TimePoint start = Clock::now();
+  const TimePoint deadline =
+      options.seconds ? start + std::chrono::duration_cast<Nanoseconds>(
+                                    std::chrono::duration<double>(*options.seconds))
+                      : TimePoint::max();
+  receiver.start();
+  spdlog::info("viewing {} ({:.1f} MiB) headless", options.shm_path,
+               static_cast<double>(region->size()) / (1024.0 * 1024.0));
+
+  ReceiverStats previous;
+  TimePoint previous_at = start;
+  const auto interval = std::chrono::duration_cast<Nanoseconds>(
+      std::chrono::duration<double>(options.report_interval_s));
+  TimePoint next_report = start + interval;
+  while (true) {
+    const TimePoint now = Clock::now();
+    if (options.stop && options.stop->load()) break;
+    if (now >= deadline) break;
+    if (options.report_interval_s > 0 && now >= next_report) {
+      ReceiverStats current = receiver.snapshot();
+      std::fputs((stats_line(current, previous, now - previous_at) + "\n").c_str(), stdout);
+      std::fflush(stdout);
+      previous = std::move(current);
+      previous_at = now;
+      next_report += interval;
+    }
+    TimePoint wake = now + Milliseconds(20);
+    if (deadline < wake) wake = deadline;
+    precise_sleep(wake - now);
+  }
+  receiver.stop();
+  const TimePoint end = Clock::now();
+  const ReceiverStats stats = receiver.snapshot();
+  const nlohmann::json json = stats_to_json(stats, end - start, end);
+
+  int exit_code = 0;
+  if (!options.stats_json_path.empty() &&
+      !write_text_atomically(options.stats_json_path, json.dump(2) + "\n")) {
+    spdlog::error("cannot write {}", options.stats_json_path);
+    exit_code = 1;
+  }
+  if (!options.dump_frame_path.empty()) {
+    if (const auto& frame = receiver.final_frame()) {
+      image::RgbaImage picture = image::frame_to_rgba(frame->info, frame->pixels);
+      image::draw_cursor(picture, receiver.final_cursor());
+      if (auto written = image::write_png(options.dump_frame_path, picture); !written) {
+        spdlog::error("{}", written.error().message);
+        exit_code = 1;
+      }
+    } else {
+      spdlog::error("no frame was received, so none was written to {}",
+                    options.dump_frame_path);
+      exit_code = 1;
+    }
+  }
+  const bool posted = stats.post_to_memory.count() > 0;
+  const LatencyHistogram& latency = posted ? stats.post_to_memory : stats.seen_to_memory;
+  std::fputs(fmt::format("{} frames in {:.1f} s, {:.1f} updates/s; latency ({}) p50 {:.2f} "
+                         "p99 {:.2f} max {:.2f} ms; {} rejected messages; {} session restarts\n",
+                         stats.consumer.frames, json["duration_s"].get<double>(),
+                         json["updates_per_second"].get<double>(),
+                         posted ? "posted->memory" : "seen->memory",
+                         to_ms(latency.percentile(0.5)), to_ms(latency.percentile(0.99)),
+                         to_ms(latency.max()), stats.consumer.rejected_messages,
+                         stats.consumer.session_restarts)
+                 .c_str(),
+             stdout);
+  return exit_code;
+}
+
+}  // namespace periscope::viewer
