@@ -109,8 +109,8 @@ double measure_memcpy_rate(std::uint64_t bytes, double seconds) {
   std::vector<std::byte> b(bytes, std::byte{2});
   std::memcpy(b.data(), a.data(), bytes);  // fault every page in first
   const TimePoint start = Clock::now();
-  const TimePoint end = start + std::chrono::duration_cast<Nanoseconds>(
-                                    std::chrono::duration<double>(seconds));
+  const TimePoint end =
+      start + std::chrono::duration_cast<Nanoseconds>(std::chrono::duration<double>(seconds));
   std::uint64_t copies = 0;
   while (Clock::now() < end) {
     std::memcpy(b.data(), a.data(), bytes);
@@ -123,8 +123,8 @@ double measure_memcpy_rate(std::uint64_t bytes, double seconds) {
 Result<nlohmann::json> run_relay_bench(const RelayBenchOptions& options) {
   const std::uint64_t frame_bytes =
       std::uint64_t{options.width} * options.height * b7::texel_bytes(options.type);
-  const std::uint64_t region_bytes = b7::recommended_region_bytes(
-      options.width, options.height, b7::texel_bytes(options.type));
+  const std::uint64_t region_bytes =
+      b7::recommended_region_bytes(options.width, options.height, b7::texel_bytes(options.type));
   const std::string base = fmt::format("{}/periscope-bench-{}", options.shm_dir, ::getpid());
   const std::string shm = base + ".ivshmem";
   const std::string clock_path = base + ".post-clock";
@@ -199,10 +199,10 @@ Result<nlohmann::json> run_relay_bench(const RelayBenchOptions& options) {
   j["idle_consumer_cpu_percent"] = idle_cpu_fraction * 100.0;
   j["idle_session_alive"] = idle_after.running;
   j["frame_period_240hz_ms"] = kFramePeriod240HzMs;
-  j["targets"] = {{"ratio_at_least_0.8", fps / memcpy_fps >= 0.8},
-                  {"p99_under_240hz_period", meter.post_to_memory.count() > 0 &&
-                                                 p99 < kFramePeriod240HzMs},
-                  {"idle_cpu_under_2_percent", idle_cpu_fraction < 0.02}};
+  j["targets"] = {
+      {"ratio_at_least_0.8", fps / memcpy_fps >= 0.8},
+      {"p99_under_240hz_period", meter.post_to_memory.count() > 0 && p99 < kFramePeriod240HzMs},
+      {"idle_cpu_under_2_percent", idle_cpu_fraction < 0.02}};
   return j;
 }
 

@@ -22,7 +22,9 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-void on_signal(int /*signal*/) { g_stop.store(true); }
+void on_signal(int /*signal*/) {
+  g_stop.store(true);
+}
 
 constexpr double kMiB = 1024.0 * 1024.0;
 
@@ -46,16 +48,17 @@ int run(const std::string& shm_path, const std::string& source_name, const std::
     return 2;
   }
   const std::uint32_t bytes_per_pixel = *type == b7::FrameType::kRgba16f ? 8 : 4;
-  const std::uint64_t needed = b7::recommended_region_bytes(size->width, size->height,
-                                                            bytes_per_pixel);
+  const std::uint64_t needed =
+      b7::recommended_region_bytes(size->width, size->height, bytes_per_pixel);
 
   auto region = MappedRegion::open(shm_path, {.writable = true, .create_size_bytes = 0});
   if (!region) {
     spdlog::error("{}", region.error().message);
     if (region.error().code == ErrorCode::kNotFound) {
-      spdlog::error("create it first (e.g. `truncate -s {:.0f}M {}`), or pass /dev/kvmfr0 or the "
-                    "IVSHMEM BAR (/sys/bus/pci/devices/<address>/resource2)",
-                    static_cast<double>(needed) / kMiB, shm_path);
+      spdlog::error(
+          "create it first (e.g. `truncate -s {:.0f}M {}`), or pass /dev/kvmfr0 or the "
+          "IVSHMEM BAR (/sys/bus/pci/devices/<address>/resource2)",
+          static_cast<double>(needed) / kMiB, shm_path);
     }
     return 1;
   }
@@ -79,10 +82,11 @@ int run(const std::string& shm_path, const std::string& source_name, const std::
   }
   auto producer = Producer::create(SharedRegion(region->bytes()), std::move(options));
   const auto too_small = [&] {
-    spdlog::error("{} is {:.1f} MiB; a {}x{} {} frame needs {:.0f} MiB (B7 rule: W x H x {} x 2 "
-                  "frames + 10 MiB, rounded up to a power of two)",
-                  shm_path, static_cast<double>(region->size()) / kMiB, size->width,
-                  size->height, format_name, static_cast<double>(needed) / kMiB, bytes_per_pixel);
+    spdlog::error(
+        "{} is {:.1f} MiB; a {}x{} {} frame needs {:.0f} MiB (B7 rule: W x H x {} x 2 "
+        "frames + 10 MiB, rounded up to a power of two)",
+        shm_path, static_cast<double>(region->size()) / kMiB, size->width, size->height,
+        format_name, static_cast<double>(needed) / kMiB, bytes_per_pixel);
   };
   if (!producer) {
     spdlog::error("{}", producer.error().message);
@@ -93,8 +97,9 @@ int run(const std::string& shm_path, const std::string& source_name, const std::
   if (!(*producer)->fits(desc)) {
     too_small();
     if (!allow_truncated) {
-      spdlog::error("use a larger shared memory region, or --allow-truncated to send the top "
-                    "of each frame with the truncated flag set");
+      spdlog::error(
+          "use a larger shared memory region, or --allow-truncated to send the top "
+          "of each frame with the truncated flag set");
       return 1;
     }
     spdlog::warn("sending truncated frames: the bottom of the picture is cut off");
@@ -108,12 +113,13 @@ int run(const std::string& shm_path, const std::string& source_name, const std::
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  spdlog::info("capturing {} {}x{} {} at {} fps into {} ({:.1f} MiB, session {:08x})",
-               source_name, size->width, size->height, format_name, fps, shm_path,
+  spdlog::info("capturing {} {}x{} {} at {} fps into {} ({:.1f} MiB, session {:08x})", source_name,
+               size->width, size->height, format_name, fps, shm_path,
                static_cast<double>(region->size()) / kMiB, (*producer)->session_id());
   capture::CaptureLoopOptions loop;
   if (seconds) {
-    loop.duration = std::chrono::duration_cast<Nanoseconds>(std::chrono::duration<double>(*seconds));
+    loop.duration =
+        std::chrono::duration_cast<Nanoseconds>(std::chrono::duration<double>(*seconds));
   }
   loop.stop = &g_stop;
   loop.full_damage = full_damage;
@@ -123,19 +129,20 @@ int run(const std::string& shm_path, const std::string& source_name, const std::
     return 1;
   }
   const ProducerStats ps = (*producer)->stats();
-  spdlog::info("{} frames in {:.1f} s: {} posted, {} without a viewer, {} dropped; {} cursor "
-               "updates; {} re-initialisations",
-               stats->frames_captured, to_ms(stats->elapsed) / 1000.0, stats->frames_posted,
-               stats->frames_unwatched, stats->frames_dropped, stats->cursor_updates,
-               ps.reinitialisations);
+  spdlog::info(
+      "{} frames in {:.1f} s: {} posted, {} without a viewer, {} dropped; {} cursor "
+      "updates; {} re-initialisations",
+      stats->frames_captured, to_ms(stats->elapsed) / 1000.0, stats->frames_posted,
+      stats->frames_unwatched, stats->frames_dropped, stats->cursor_updates, ps.reinitialisations);
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"periscope-capture: send a screen to the host over IVSHMEM in the Looking Glass "
-               "B7 format"};
+  CLI::App app{
+      "periscope-capture: send a screen to the host over IVSHMEM in the Looking Glass "
+      "B7 format"};
   std::string shm;
   std::string source = "test-pattern";
   std::string size = "1920x1080";

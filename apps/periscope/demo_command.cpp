@@ -30,8 +30,9 @@ struct DemoOptions {
 
 int run_demo(DemoOptions& options) {
   if (!options.headless) {
-    spdlog::error("the windowed viewer is not part of this build yet; run `periscope demo "
-                  "--headless`");
+    spdlog::error(
+        "the windowed viewer is not part of this build yet; run `periscope demo "
+        "--headless`");
     return 2;
   }
   auto size = parse_dimensions(options.size);
@@ -52,8 +53,8 @@ int run_demo(DemoOptions& options) {
     std::filesystem::remove(shm, ec);
     std::filesystem::remove(clock_path, ec);
   });
-  const std::uint64_t bytes = b7::recommended_region_bytes(
-      size->width, size->height, options.format == "rgba16f" ? 8 : 4);
+  const std::uint64_t bytes =
+      b7::recommended_region_bytes(size->width, size->height, options.format == "rgba16f" ? 8 : 4);
   if (auto made = MappedRegion::open(shm, {.writable = true, .create_size_bytes = bytes}); !made) {
     spdlog::error("{}", made.error().message);
     return 1;

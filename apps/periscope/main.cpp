@@ -9,7 +9,9 @@ std::atomic<bool> g_stop{false};
 }
 
 namespace {
-void on_signal(int /*signal*/) { periscope::app::g_stop.store(true); }
+void on_signal(int /*signal*/) {
+  periscope::app::g_stop.store(true);
+}
 }  // namespace
 
 int main(int argc, char** argv) {

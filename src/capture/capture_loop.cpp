@@ -12,9 +12,8 @@ Status send_cursor(Producer& producer, const CapturedCursor& cursor) {
   update.position = {{cursor.x, cursor.y}};
   if (cursor.shape) {
     const auto& s = *cursor.shape;
-    update.shape = CursorUpdate::Shape{s.type,      s.width,     s.height,
-                                       s.pitch,     s.hotspot_x, s.hotspot_y,
-                                       s.pixels};
+    update.shape =
+        CursorUpdate::Shape{s.type, s.width, s.height, s.pitch, s.hotspot_x, s.hotspot_y, s.pixels};
   }
   return producer.write_cursor(update);
 }
@@ -46,14 +45,24 @@ Result<CaptureLoopStats> run_capture_loop(CaptureSource& source, Producer& produ
                                             options.slot_wait);
         if (!written) return tl::unexpected(written.error());
         switch (written->post) {
-          case FramePost::kPosted: ++stats.frames_posted; break;
-          case FramePost::kNoSubscribers: ++stats.frames_unwatched; break;
-          case FramePost::kDropped: ++stats.frames_dropped; break;
+          case FramePost::kPosted:
+            ++stats.frames_posted;
+            break;
+          case FramePost::kNoSubscribers:
+            ++stats.frames_unwatched;
+            break;
+          case FramePost::kDropped:
+            ++stats.frames_dropped;
+            break;
         }
         break;
       }
-      case CaptureStatus::kTimeout: ++stats.capture_timeouts; break;
-      case CaptureStatus::kReinit: spdlog::info("capture source reinitialised"); break;
+      case CaptureStatus::kTimeout:
+        ++stats.capture_timeouts;
+        break;
+      case CaptureStatus::kReinit:
+        spdlog::info("capture source reinitialised");
+        break;
       case CaptureStatus::kError:
         return fail(ErrorCode::kIo, "capture source '{}' failed", source.name());
     }
@@ -65,8 +74,8 @@ Result<CaptureLoopStats> run_capture_loop(CaptureSource& source, Producer& produ
       }
     }
     for (const auto& request : producer.take_cursor_position_requests()) {
-      spdlog::debug("viewer asked to move the cursor to {},{} (not supported by '{}')",
-                    request.x, request.y, source.name());
+      spdlog::debug("viewer asked to move the cursor to {},{} (not supported by '{}')", request.x,
+                    request.y, source.name());
     }
   }
   stats.elapsed = Clock::now() - start;

@@ -42,7 +42,11 @@ Result<Subprocess> Subprocess::spawn(const std::vector<std::string>& argv,
       if (fd >= 0) ::dup2(fd, target);
     };
     redirect(stdout_path, STDOUT_FILENO);
-    redirect(stderr_path, STDERR_FILENO);
+    if (!stderr_path.empty() && stderr_path == stdout_path) {
+      ::dup2(STDOUT_FILENO, STDERR_FILENO);  // one file, one offset: lines interleave
+    } else {
+      redirect(stderr_path, STDERR_FILENO);
+    }
     ::execv(args[0], args.data());
     ::_exit(127);
   }
@@ -65,7 +69,9 @@ Subprocess::~Subprocess() {
   if (pid_ > 0 && !status_) terminate();
 }
 
-bool Subprocess::running() { return pid_ > 0 && !wait_for(Nanoseconds(0)); }
+bool Subprocess::running() {
+  return pid_ > 0 && !wait_for(Nanoseconds(0));
+}
 
 std::optional<int> Subprocess::wait_for(Nanoseconds timeout) {
   if (status_ || pid_ <= 0) return status_;

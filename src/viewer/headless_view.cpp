@@ -48,10 +48,10 @@ int run_headless_view(const HeadlessViewOptions& options) {
   Receiver receiver(SharedRegion(region->bytes()), ReceiverOptions{},
                     post_clock ? &*post_clock : nullptr, nullptr);
   const TimePoint start = Clock::now();
-  const TimePoint deadline =
-      options.seconds ? start + std::chrono::duration_cast<Nanoseconds>(
-                                    std::chrono::duration<double>(*options.seconds))
-                      : TimePoint::max();
+  const TimePoint deadline = options.seconds
+                                 ? start + std::chrono::duration_cast<Nanoseconds>(
+                                               std::chrono::duration<double>(*options.seconds))
+                                 : TimePoint::max();
   receiver.start();
   spdlog::info("viewing {} ({:.1f} MiB) headless", options.shm_path,
                static_cast<double>(region->size()) / (1024.0 * 1024.0));
@@ -97,8 +97,7 @@ int run_headless_view(const HeadlessViewOptions& options) {
         exit_code = 1;
       }
     } else {
-      spdlog::error("no frame was received, so none was written to {}",
-                    options.dump_frame_path);
+      spdlog::error("no frame was received, so none was written to {}", options.dump_frame_path);
       exit_code = 1;
     }
   }
@@ -108,10 +107,9 @@ int run_headless_view(const HeadlessViewOptions& options) {
                          "p99 {:.2f} max {:.2f} ms; {} rejected messages; {} session restarts\n",
                          stats.consumer.frames, json["duration_s"].get<double>(),
                          json["updates_per_second"].get<double>(),
-                         posted ? "posted->memory" : "seen->memory",
-                         to_ms(latency.percentile(0.5)), to_ms(latency.percentile(0.99)),
-                         to_ms(latency.max()), stats.consumer.rejected_messages,
-                         stats.consumer.session_restarts)
+                         posted ? "posted->memory" : "seen->memory", to_ms(latency.percentile(0.5)),
+                         to_ms(latency.percentile(0.99)), to_ms(latency.max()),
+                         stats.consumer.rejected_messages, stats.consumer.session_restarts)
                  .c_str(),
              stdout);
   return exit_code;

@@ -64,7 +64,9 @@ Receiver::Receiver(SharedRegion region, ReceiverOptions options, const PostClock
       post_clock_(post_clock),
       downstream_(downstream) {}
 
-Receiver::~Receiver() { stop(); }
+Receiver::~Receiver() {
+  stop();
+}
 
 void Receiver::start() {
   thread_ = std::jthread([this](std::stop_token stop) { run(stop); });

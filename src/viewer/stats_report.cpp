@@ -1,6 +1,7 @@
 #include "viewer/stats_report.hpp"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include "relay/frame_format.hpp"
 
@@ -40,6 +41,9 @@ nlohmann::json stats_to_json(const ReceiverStats& s, Nanoseconds elapsed, TimePo
   j["resubscriptions"] = c.resubscriptions;
   j["last_error"] = c.last_error;
   j["in_session"] = s.running;
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  j["max_rss_kib"] = usage.ru_maxrss;  // peak resident memory: bounded whatever the guest writes
   // "posted -> fully in our memory" needs the producer's post clock (same host only).
   j["latency_ms"] = latency_json(s.post_to_memory);
   j["latency_source"] = s.post_to_memory.count() > 0 ? "post-clock" : "none";
@@ -47,16 +51,15 @@ nlohmann::json stats_to_json(const ReceiverStats& s, Nanoseconds elapsed, TimePo
   j["seen_to_memory_ms"] = latency_json(s.seen_to_memory);
   if (s.last_frame) {
     const auto& f = *s.last_frame;
-    j["last_frame"] = {
-        {"serial", f.serial},
-        {"width", f.frame_width},
-        {"height", f.frame_height},
-        {"format", b7::frame_type_name(f.type)},
-        {"truncated", (f.flags & b7::kFrameFlagTruncated) != 0},
-        {"needed_region_bytes",
-         b7::recommended_region_bytes(f.frame_width, f.frame_height,
-                                      f.type == b7::FrameType::kRgba16f ? 8 : 4)},
-        {"age_ms", s.last_frame_at ? to_ms(now - *s.last_frame_at) : -1.0}};
+    j["last_frame"] = {{"serial", f.serial},
+                       {"width", f.frame_width},
+                       {"height", f.frame_height},
+                       {"format", b7::frame_type_name(f.type)},
+                       {"truncated", (f.flags & b7::kFrameFlagTruncated) != 0},
+                       {"needed_region_bytes",
+                        b7::recommended_region_bytes(f.frame_width, f.frame_height,
+                                                     f.type == b7::FrameType::kRgba16f ? 8 : 4)},
+                       {"age_ms", s.last_frame_at ? to_ms(now - *s.last_frame_at) : -1.0}};
   } else {
     j["last_frame"] = nullptr;
   }
