@@ -1,5 +1,7 @@
 #include "bench/relay_bench.hpp"
 
+#include "bench/prerendered_source.hpp"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -45,13 +47,13 @@ std::atomic<bool> g_child_exit{false};
     clock->record(serial, at);
   };
   auto producer = Producer::create(SharedRegion(region->bytes()), producer_options);
-  auto source = capture::TestPattern::create({options.width, options.height, 0.0, options.type});
-  if (!producer || !source) ::_exit(4);
+  if (!producer) ::_exit(4);
+  PrerenderedSource source({options.width, options.height, 0.0, options.type});
   capture::CaptureLoopOptions loop;
   loop.full_damage = true;
   loop.slot_wait = std::chrono::seconds(2);  // never drop: measure the relay, not the drops
   loop.stop = &g_child_pause;
-  if (!capture::run_capture_loop(**source, **producer, loop)) ::_exit(5);
+  if (!capture::run_capture_loop(source, **producer, loop)) ::_exit(5);
   while (!g_child_exit.load()) precise_sleep(Milliseconds(10));  // heartbeat thread runs on
   ::_exit(0);
 }

@@ -210,32 +210,26 @@ void Consumer::handle_frame(const lgmp::Subscription::Message& msg, TimePoint se
   frame_valid_ = false;
   auto wp = region_.atomic<std::uint32_t>(info->wp_offset);
   const std::byte* src = region_.base() + info->data_offset;
-  std::uint64_t copied = info->data_bytes;
-  if (damage_only) {
-    auto result =
-        b7::copy_rects_behind_wp(*wp, src, frame_.pixels.data(), *info, options_.wp_stall_timeout);
-    if (!result) {
-      ++stats_.wp_stalls;
-      reject(result.error().message, events);
-      return;
-    }
-    copied = *result;
-  } else {
-    auto result = b7::copy_behind_wp(*wp, src, frame_.pixels.data(), info->data_bytes,
-                                     options_.wp_stall_timeout);
-    if (!result) {
-      ++stats_.wp_stalls;
-      reject(result.error().message, events);
-      return;
-    }
+  const b7::CopyLimits limits{options_.wp_stall_timeout,
+                              Clock::now() + options_.frame_copy_deadline};
+  auto copied =
+      damage_only
+          ? b7::copy_rects_behind_wp(*wp, src, frame_.pixels.data(), *info, limits)
+          : b7::copy_behind_wp(*wp, src, frame_.pixels.data(), info->data_bytes, limits).map([&] {
+              return info->data_bytes;
+            });
+  if (!copied) {
+    ++stats_.wp_stalls;
+    reject(copied.error().message, events);
+    return;
   }
   frame_.info = *info;
   frame_valid_ = true;
   ++stats_.frames;
-  stats_.bytes_copied += copied;
+  stats_.bytes_copied += *copied;
   if (damage_only) ++stats_.damage_frames;
   if ((info->flags & b7::kFrameFlagTruncated) != 0) ++stats_.truncated_frames;
-  events.on_frame(frame_, FrameTiming{seen, Clock::now(), damage_only, copied});
+  events.on_frame(frame_, FrameTiming{seen, Clock::now(), damage_only, *copied});
 }
 
 void Consumer::handle_cursor(const lgmp::Subscription::Message& msg, ConsumerEvents& events) {

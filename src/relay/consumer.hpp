@@ -20,6 +20,9 @@ namespace periscope {
 struct ConsumerOptions {
   // Give up on a frame whose write pointer stops moving for this long (B7 uses ~10 ms).
   Nanoseconds wp_stall_timeout{Milliseconds(10)};
+  // And on a frame still incomplete after this long, however the pointer moves: a guest that
+  // advances it a byte at a time must not hold the receive thread.
+  Nanoseconds frame_copy_deadline{Milliseconds(200)};
   // Longest we wait for a queue lock the producer holds.
   Nanoseconds lock_budget{Milliseconds(2)};
   // A heartbeat that does not move for this long means the producer is gone.
@@ -139,7 +142,7 @@ class Consumer {
   // Probing: the session we are watching for a heartbeat.
   std::uint32_t probe_session_{0};
   std::uint64_t probe_timestamp_{0};
-  std::uint32_t rejected_session_{0};  // a session whose udata we refused (log it once)
+  std::optional<std::uint32_t> rejected_session_;  // whose udata we refused (log it once)
 
   // Running.
   std::optional<SessionInfo> session_;

@@ -11,27 +11,24 @@ namespace periscope::b7 {
 
 namespace {
 
-// Waits until the write pointer reaches `needed` bytes (or, for progressive copies, just
-// moves past `have`). Returns the pointer value seen, or nothing on a stall.
+// Waits for the write pointer to pass what we already have. Only passing it counts as
+// progress: a pointer that moves back and forth below `have` is a stall, not progress.
 class WpWaiter {
  public:
-  WpWaiter(std::atomic_ref<std::uint32_t> wp, Nanoseconds stall_timeout)
-      : wp_(wp), stall_timeout_(stall_timeout) {}
+  WpWaiter(std::atomic_ref<std::uint32_t> wp, const CopyLimits& limits)
+      : wp_(wp), limits_(limits) {}
 
-  // Returns a pointer value > have (clamped to total), or 0 on a stall.
+  // Returns a pointer value > have (clamped to total), or 0 when a limit is reached.
   std::uint64_t wait_past(std::uint64_t have, std::uint64_t total) {
-    TimePoint last_progress{};
+    TimePoint since{};
     for (unsigned spin = 0;; ++spin) {
       const std::uint64_t seen =
           std::min<std::uint64_t>(wp_.load(std::memory_order_acquire), total);
       if (seen > have) return seen;
       if ((spin & 31) == 0) {
         const TimePoint now = Clock::now();
-        if (seen != last_seen_ || last_progress == TimePoint{}) {
-          last_seen_ = seen;
-          last_progress = now;
-        }
-        if (now - last_progress >= stall_timeout_) return 0;
+        if (spin == 0) since = now;
+        if (now - since >= limits_.stall_timeout || now >= limits_.deadline) return 0;
         if (spin > 4096) ::sched_yield();  // the producer may need our core
       }
       __builtin_ia32_pause();
@@ -40,15 +37,14 @@ class WpWaiter {
 
  private:
   std::atomic_ref<std::uint32_t> wp_;
-  Nanoseconds stall_timeout_;
-  std::uint64_t last_seen_{~0ULL};
+  CopyLimits limits_;
 };
 
 }  // namespace
 
 Status copy_behind_wp(std::atomic_ref<std::uint32_t> wp, const std::byte* src, std::byte* dst,
-                      std::uint64_t total, Nanoseconds stall_timeout) {
-  WpWaiter waiter(wp, stall_timeout);
+                      std::uint64_t total, const CopyLimits& limits) {
+  WpWaiter waiter(wp, limits);
   std::uint64_t copied = 0;
   while (copied < total) {
     const std::uint64_t ready = waiter.wait_past(copied, total);
@@ -64,13 +60,13 @@ Status copy_behind_wp(std::atomic_ref<std::uint32_t> wp, const std::byte* src, s
 
 Result<std::uint64_t> copy_rects_behind_wp(std::atomic_ref<std::uint32_t> wp, const std::byte* src,
                                            std::byte* dst, const FrameInfo& info,
-                                           Nanoseconds stall_timeout) {
+                                           const CopyLimits& limits) {
   // Copy in order of each rectangle's last row, so we wait for the pointer only once per rect.
   std::array<TexelRect, kMaxDamageRects> rects = info.damage;
   auto* end = rects.begin() + info.damage_count;
   std::sort(rects.begin(), end,
             [](const TexelRect& a, const TexelRect& b) { return a.y + a.height < b.y + b.height; });
-  WpWaiter waiter(wp, stall_timeout);
+  WpWaiter waiter(wp, limits);
   const std::uint64_t texel = texel_bytes(info.type);
   std::uint64_t ready = 0;
   std::uint64_t copied = 0;

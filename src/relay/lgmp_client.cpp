@@ -68,8 +68,8 @@ Result<HeaderSnapshot> read_header(SharedRegion region, std::size_t max_udata_by
   if (udata_size > max_udata_bytes || !region.contains(b7::kUdataOffset, udata_size)) {
     return fail(ErrorCode::kProtocol, "LGMP udata size {} does not fit the region", udata_size);
   }
-  snap.udata.resize(udata_size);
-  std::memcpy(snap.udata.data(), region.base() + b7::kUdataOffset, udata_size);
+  const std::byte* udata = region.base() + b7::kUdataOffset;
+  snap.udata.assign(udata, udata + udata_size);  // (memcpy from an empty vector's null is UB)
   return snap;
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/log.hpp"
+#include "relay/fast_copy.hpp"
 #include "relay/frame_format.hpp"
 #include "relay/frame_info.hpp"
 
@@ -166,7 +167,11 @@ Result<FrameWritten> Producer::write_frame(const FrameDesc& desc, const std::byt
     if (Clock::now() >= deadline) {
       lock.lock();
       ++stats_.frames_dropped;
-      // The skipped frame's changes must reach both slots later.
+      // The skipped frame's changes must reach both slots and every reader later: its serial
+      // is used up (readers see the gap) and the next message says "everything changed" (for
+      // readers that do not check serials).
+      ++frame_serial_;
+      next_message_full_ = true;
       for (auto& s : slots_) s.missing_all = true;
       return FrameWritten{FramePost::kDropped, frame_serial_, false, Clock::now()};
     }
@@ -182,6 +187,7 @@ Result<FrameWritten> Producer::write_frame(const FrameDesc& desc, const std::byt
     for (auto& s : slots_) s.missing_all = true;
   }
   const bool full = damage.empty() || damage.size() > b7::kMaxDamageRects;
+  const bool full_message = full || next_message_full_;
   bool copy_all = slot.missing_all || full;
   std::vector<b7::DamageRect> to_copy;
   if (!copy_all) {
@@ -218,7 +224,7 @@ Result<FrameWritten> Producer::write_frame(const FrameDesc& desc, const std::byt
   header.pitch = pitch;
   header.offset = b7::kFrameBufferOffset;
   header.flags = desc.flags | (rows < desc.height ? b7::kFrameFlagTruncated : 0);
-  if (!full) {
+  if (!full_message) {
     header.damage_rects_count = static_cast<std::uint32_t>(damage.size());
     std::copy(damage.begin(), damage.end(), header.damage_rects);
   }
@@ -234,10 +240,12 @@ Result<FrameWritten> Producer::write_frame(const FrameDesc& desc, const std::byt
                        Clock::now()};
   if (posted == lgmp::PostResult::kPosted) {
     note_post(slot_index);
+    next_message_full_ = false;
     written.post = FramePost::kPosted;
     ++stats_.frames_posted;
   } else if (posted != lgmp::PostResult::kNoSubscribers) {
     written.post = FramePost::kDropped;  // readers will see a serial gap and copy in full
+    next_message_full_ = true;
     ++stats_.frames_dropped;
   }
   latest_slot_ = slot_index;
@@ -254,7 +262,7 @@ Result<FrameWritten> Producer::write_frame(const FrameDesc& desc, const std::byt
     if (src_pitch == pitch) {
       for (std::uint64_t at = 0; at < total; at += kWpPublishBytes) {
         const std::uint64_t n = std::min(kWpPublishBytes, total - at);
-        std::memcpy(dst + at, src + at, n);
+        copy_streaming(dst + at, src + at, n);
         wp.store(static_cast<std::uint32_t>(at + n), std::memory_order_release);
       }
     } else {

@@ -127,6 +127,7 @@ class Producer {
   std::optional<std::size_t> latest_slot_;  // holds the newest frame written
   std::uint32_t frame_serial_{0};
   std::uint32_t format_ver_{0};
+  bool next_message_full_{false};  // a frame was lost: the next message must say "everything"
   std::optional<FrameDesc> last_desc_;
   std::uint64_t frame_posts_{0};  // messages posted on the frame queue since (re)initialisation
 

@@ -111,6 +111,34 @@ TEST_F(RelayRoundTrip, FramesArriveWholeThenAsDamage) {
   EXPECT_EQ(0, std::memcmp(late.frame().pixels.data(), c.data(), c.size()));
 }
 
+// A viewer two frames behind: the producer drops a frame rather than overwrite a slot being
+// read. The viewer must still end up with exactly the newest picture.
+TEST_F(RelayRoundTrip, ADroppedFrameIsNeverLostFromThePicture) {
+  ASSERT_TRUE(pump([&] { return consumer_->state() == Consumer::State::kRunning; }));
+  ASSERT_TRUE(pump([&] { return producer_->has_frame_subscribers(); }));
+  const FrameDesc desc{b7::FrameType::kBgra, 64, 48};
+  auto px = pattern(64, 48, 3);
+  ASSERT_TRUE(producer_->write_frame(desc, px.data(), 256, {}, Milliseconds(10)));
+  // Three damage frames while the consumer does not read: the third finds no free slot.
+  std::vector<FramePost> posts;
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    for (std::uint32_t x = 0; x < 16; ++x) px[(10 + i) * 256 + x] = std::byte{0xEE};
+    const b7::DamageRect rect{0, 10 + i, 4, 1};
+    auto w = producer_->write_frame(desc, px.data(), 256, {&rect, 1}, Milliseconds(0));
+    ASSERT_TRUE(w);
+    posts.push_back(w->post);
+  }
+  EXPECT_EQ(posts.back(), FramePost::kDropped);
+  // A fourth frame, once the consumer caught up.
+  ASSERT_TRUE(pump([&] { return events_.serials.size() >= 2; }));
+  for (std::uint32_t x = 0; x < 16; ++x) px[30 * 256 + x] = std::byte{0x55};
+  const b7::DamageRect rect{0, 30, 4, 1};
+  ASSERT_TRUE(producer_->write_frame(desc, px.data(), 256, {&rect, 1}, Milliseconds(100)));
+  ASSERT_TRUE(pump([&] { return events_.serials.size() >= 3; }));
+  EXPECT_FALSE(events_.damage_only.back()) << "after a lost frame the next one is copied whole";
+  EXPECT_EQ(0, std::memcmp(consumer_->frame().pixels.data(), px.data(), px.size()));
+}
+
 TEST_F(RelayRoundTrip, CursorShapeAndPositionArrive) {
   ASSERT_TRUE(pump([&] { return consumer_->state() == Consumer::State::kRunning; }));
   ASSERT_TRUE(pump([&] { return producer_->has_frame_subscribers(); }));

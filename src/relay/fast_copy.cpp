@@ -1,0 +1,67 @@
+#include "relay/fast_copy.hpp"
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+namespace periscope {
+
+namespace {
+
+// Below this a copy stays in cache anyway and memcpy wins.
+constexpr std::size_t kStreamingMinBytes = 256 * 1024;
+
+__attribute__((target("avx2"))) void stream_avx2(std::byte* dst, const std::byte* src,
+                                                 std::size_t bytes) {
+  // Align the destination to 32 bytes with one ordinary copy of the head.
+  const auto misalign = reinterpret_cast<std::uintptr_t>(dst) & 31U;
+  if (misalign != 0) {
+    const std::size_t head = 32 - misalign;
+    std::memcpy(dst, src, head);
+    dst += head;
+    src += head;
+    bytes -= head;
+  }
+  const std::size_t blocks = bytes / 128;
+  for (std::size_t i = 0; i < blocks; ++i) {
+    const auto* s = reinterpret_cast<const __m256i*>(src);
+    auto* d = reinterpret_cast<__m256i*>(dst);
+    const __m256i a = _mm256_loadu_si256(s + 0);
+    const __m256i b = _mm256_loadu_si256(s + 1);
+    const __m256i c = _mm256_loadu_si256(s + 2);
+    const __m256i e = _mm256_loadu_si256(s + 3);
+    _mm256_stream_si256(d + 0, a);
+    _mm256_stream_si256(d + 1, b);
+    _mm256_stream_si256(d + 2, c);
+    _mm256_stream_si256(d + 3, e);
+    src += 128;
+    dst += 128;
+  }
+  _mm_sfence();
+  std::memcpy(dst, src, bytes % 128);
+}
+
+bool have_avx2() {
+  static const bool avx2 = [] {
+    if (const char* mode = std::getenv("PERISCOPE_COPY");
+        mode && std::strcmp(mode, "memcpy") == 0) {
+      return false;
+    }
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return avx2;
+}
+
+}  // namespace
+
+void copy_streaming(std::byte* dst, const std::byte* src, std::size_t bytes) {
+  if (bytes >= kStreamingMinBytes && have_avx2()) {
+    stream_avx2(dst, src, bytes);
+  } else {
+    std::memcpy(dst, src, bytes);
+  }
+}
+
+}  // namespace periscope
