@@ -1,20 +1,17 @@
 #include "bench/relay_bench.hpp"
 
-#include "bench/prerendered_source.hpp"
-
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
-#include <memory>
 #include <mutex>
 #include <vector>
 
-#include "capture/capture_loop.hpp"
-#include "capture/test_pattern.hpp"
+#include "bench/prerendered_source.hpp"
 #include "common/latency_histogram.hpp"
 #include "common/log.hpp"
 #include "common/mapped_region.hpp"
@@ -30,14 +27,21 @@ namespace {
 
 constexpr double kFramePeriod240HzMs = 1000.0 / 240.0;
 
-// The producer child: SIGUSR1 stops sending frames (the heartbeat goes on), SIGTERM ends it.
-std::atomic<bool> g_child_pause{false};
-std::atomic<bool> g_child_exit{false};
+// What the parent tells the producer child, through a shared anonymous page.
+struct Control {
+  enum Phase : int { kUnpaced = 0, kPaced = 1, kIdle = 2, kExit = 3 };
+  std::atomic<int> phase{kUnpaced};
+  std::atomic<double> paced_fps{240};
+};
 
+Nanoseconds seconds_to_ns(double seconds) {
+  return std::chrono::duration_cast<Nanoseconds>(std::chrono::duration<double>(seconds));
+}
+
+// The producer child: frames as fast as the relay takes them, or paced, or none (the heartbeat
+// thread keeps the session alive throughout).
 [[noreturn]] void run_producer_child(const std::string& shm, const std::string& clock_path,
-                                     const RelayBenchOptions& options) {
-  ::signal(SIGUSR1, [](int) { g_child_pause.store(true); });
-  ::signal(SIGTERM, [](int) { g_child_exit.store(true); });
+                                     const RelayBenchOptions& options, Control& control) {
   auto region = MappedRegion::open(shm, {.writable = true, .create_size_bytes = 0});
   auto clock = PostClock::create(clock_path);
   if (!region || !clock) ::_exit(3);
@@ -49,12 +53,29 @@ std::atomic<bool> g_child_exit{false};
   auto producer = Producer::create(SharedRegion(region->bytes()), producer_options);
   if (!producer) ::_exit(4);
   PrerenderedSource source({options.width, options.height, 0.0, options.type});
-  capture::CaptureLoopOptions loop;
-  loop.full_damage = true;
-  loop.slot_wait = std::chrono::seconds(2);  // never drop: measure the relay, not the drops
-  loop.stop = &g_child_pause;
-  if (!capture::run_capture_loop(source, **producer, loop)) ::_exit(5);
-  while (!g_child_exit.load()) precise_sleep(Milliseconds(10));  // heartbeat thread runs on
+  use_fine_timer_slack();
+  capture::CapturedFrame frame;
+  const std::vector<b7::DamageRect> everything;
+  TimePoint next = Clock::now();
+  for (int phase = control.phase.load(); phase != Control::kExit; phase = control.phase.load()) {
+    if (phase == Control::kIdle) {
+      precise_sleep(Milliseconds(10));
+      continue;
+    }
+    if (phase == Control::kPaced) {
+      const TimePoint now = Clock::now();
+      if (next > now) precise_sleep(next - now);
+      const Nanoseconds period = seconds_to_ns(1.0 / control.paced_fps.load());
+      next = std::max(next + period, Clock::now() - period);  // no burst after a stall
+    }
+    source.capture_frame(Nanoseconds(0), frame);
+    const FrameDesc desc{frame.type, frame.width, frame.height};
+    // A long slot wait: measure the relay, not drops.
+    if (!(*producer)->write_frame(desc, frame.pixels.data(), frame.pitch, everything,
+                                  std::chrono::seconds(2))) {
+      ::_exit(5);
+    }
+  }
   ::_exit(0);
 }
 
@@ -64,30 +85,37 @@ double process_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-// Records post -> in-memory latency while `measuring` is set.
-class Meter final : public ConsumerEvents {
- public:
-  explicit Meter(const PostClock& clock) : clock_(clock) {}
-  void on_frame(const Frame& frame, const FrameTiming& timing) override {
-    if (!measuring.load(std::memory_order_relaxed)) return;
-    std::scoped_lock lock(mutex);
-    ++frames;
-    if (auto posted = clock_.lookup(frame.info.serial)) {
-      post_to_memory.add(timing.completed - *posted);
-    } else {
-      ++misses;
-    }
-    seen_to_memory.add(timing.completed - timing.seen);
-  }
-  std::atomic<bool> measuring{false};
-  std::mutex mutex;
+struct PhaseResult {
   std::uint64_t frames{0};
   std::uint64_t misses{0};
   LatencyHistogram post_to_memory;
   LatencyHistogram seen_to_memory;
+};
+
+// Records post -> in-memory latency into the phase being measured, if any.
+class Meter final : public ConsumerEvents {
+ public:
+  explicit Meter(const PostClock& clock) : clock_(clock) {}
+  void on_frame(const Frame& frame, const FrameTiming& timing) override {
+    std::scoped_lock lock(mutex_);
+    if (phase_ == nullptr) return;
+    ++phase_->frames;
+    if (auto posted = clock_.lookup(frame.info.serial)) {
+      phase_->post_to_memory.add(timing.completed - *posted);
+    } else {
+      ++phase_->misses;
+    }
+    phase_->seen_to_memory.add(timing.completed - timing.seen);
+  }
+  void measure(PhaseResult* phase) {
+    std::scoped_lock lock(mutex_);
+    phase_ = phase;
+  }
 
  private:
   const PostClock& clock_;
+  std::mutex mutex_;
+  PhaseResult* phase_{nullptr};
 };
 
 nlohmann::json latency_json(const LatencyHistogram& h) {
@@ -99,9 +127,17 @@ nlohmann::json latency_json(const LatencyHistogram& h) {
 }
 
 void sleep_unless_stopped(double seconds, const std::atomic<bool>* stop) {
-  const TimePoint end = Clock::now() + std::chrono::duration_cast<Nanoseconds>(
-                                           std::chrono::duration<double>(seconds));
+  const TimePoint end = Clock::now() + seconds_to_ns(seconds);
   while (Clock::now() < end && (stop == nullptr || !stop->load())) precise_sleep(Milliseconds(10));
+}
+
+// Measures one phase: returns its length in seconds.
+double measure(Meter& meter, PhaseResult& result, double seconds, const std::atomic<bool>* stop) {
+  meter.measure(&result);
+  const TimePoint start = Clock::now();
+  sleep_unless_stopped(seconds, stop);
+  meter.measure(nullptr);
+  return to_ms(Clock::now() - start) / 1000.0;
 }
 
 }  // namespace
@@ -111,8 +147,7 @@ double measure_memcpy_rate(std::uint64_t bytes, double seconds) {
   std::vector<std::byte> b(bytes, std::byte{2});
   std::memcpy(b.data(), a.data(), bytes);  // fault every page in first
   const TimePoint start = Clock::now();
-  const TimePoint end =
-      start + std::chrono::duration_cast<Nanoseconds>(std::chrono::duration<double>(seconds));
+  const TimePoint end = start + seconds_to_ns(seconds);
   std::uint64_t copies = 0;
   while (Clock::now() < end) {
     std::memcpy(b.data(), a.data(), bytes);
@@ -143,68 +178,85 @@ Result<nlohmann::json> run_relay_bench(const RelayBenchOptions& options) {
   if (!region) return tl::unexpected(region.error());
   auto clock = PostClock::create(clock_path);
   if (!clock) return tl::unexpected(clock.error());
+  void* page =
+      ::mmap(nullptr, sizeof(Control), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) return fail_errno(errno, "mmap control page");
+  ScopeExit unmap([&] { ::munmap(page, sizeof(Control)); });
+  auto& control = *new (page) Control;
 
   // Fork before any thread of ours exists.
   const pid_t child = ::fork();
   if (child < 0) return fail_errno(errno, "fork");
-  if (child == 0) run_producer_child(shm, clock_path, options);
+  if (child == 0) run_producer_child(shm, clock_path, options, control);
   ScopeExit reap([&] {
-    ::kill(child, SIGTERM);
+    control.phase = Control::kExit;
     int status = 0;
-    ::waitpid(child, &status, 0);
+    if (::waitpid(child, &status, WNOHANG) == 0) {
+      sleep_unless_stopped(0.5, nullptr);
+      ::kill(child, SIGKILL);
+      ::waitpid(child, &status, 0);
+    }
   });
 
   Meter meter(*clock);
   viewer::Receiver receiver(SharedRegion(region->bytes()), viewer::ReceiverOptions{}, nullptr,
                             &meter);
   receiver.start();
+
+  // 1. Throughput: the producer sends as fast as the relay takes frames.
   sleep_unless_stopped(options.warmup_seconds, options.stop);
   const auto before = receiver.snapshot().consumer;
-  meter.measuring = true;
-  const TimePoint start = Clock::now();
-  sleep_unless_stopped(options.seconds, options.stop);
-  meter.measuring = false;
-  const double measured_s = to_ms(Clock::now() - start) / 1000.0;
+  PhaseResult saturated;
+  const double saturated_s = measure(meter, saturated, options.seconds, options.stop);
   const auto after = receiver.snapshot().consumer;
 
-  // Idle: the producer keeps its heartbeat but sends nothing; what does the consumer cost?
-  ::kill(child, SIGUSR1);
+  // 2. Latency: frames paced at a display's rate, so no frame waits behind another.
+  control.paced_fps = options.latency_fps;
+  control.phase = Control::kPaced;
+  sleep_unless_stopped(0.3, options.stop);
+  PhaseResult paced;
+  const double paced_s = measure(meter, paced, std::max(2.0, options.seconds / 2), options.stop);
+
+  // 3. Idle: the producer keeps its heartbeat but sends nothing; what does the consumer cost?
+  control.phase = Control::kIdle;
   sleep_unless_stopped(0.5, options.stop);
   const double cpu0 = process_cpu_seconds();
   const TimePoint idle_start = Clock::now();
   sleep_unless_stopped(options.idle_seconds, options.stop);
   const double idle_cpu_fraction =
       (process_cpu_seconds() - cpu0) / (to_ms(Clock::now() - idle_start) / 1000.0);
-  const auto idle_after = receiver.snapshot();
+  const bool idle_session_alive = receiver.snapshot().running;
   receiver.stop();
 
-  std::scoped_lock lock(meter.mutex);
-  const double fps = static_cast<double>(meter.frames) / measured_s;
+  const double fps = static_cast<double>(saturated.frames) / saturated_s;
   const double memcpy_fps = memcpy_rate / static_cast<double>(frame_bytes);
-  const double p99 = to_ms(meter.post_to_memory.percentile(0.99));
+  const double paced_p99 = to_ms(paced.post_to_memory.percentile(0.99));
   nlohmann::json j;
   j["size"] = fmt::format("{}x{}", options.width, options.height);
   j["format"] = b7::frame_type_name(options.type);
   j["frame_bytes"] = frame_bytes;
   j["region_bytes"] = region_bytes;
-  j["seconds"] = measured_s;
   j["memcpy"] = {{"gb_per_s", memcpy_rate / 1e9}, {"frames_per_s", memcpy_fps}};
-  j["relay"] = {{"frames", meter.frames},
-                {"frames_per_s", fps},
-                {"ratio_to_memcpy", fps / memcpy_fps},
-                {"latency_posted_to_memory_ms", latency_json(meter.post_to_memory)},
-                {"latency_seen_to_memory_ms", latency_json(meter.seen_to_memory)},
-                {"post_clock_misses", meter.misses},
-                {"rejected_messages", after.rejected_messages - before.rejected_messages},
-                {"wp_stalls", after.wp_stalls - before.wp_stalls},
-                {"session_restarts", after.session_restarts}};
+  j["throughput"] = {{"seconds", saturated_s},
+                     {"frames", saturated.frames},
+                     {"frames_per_s", fps},
+                     {"ratio_to_memcpy", fps / memcpy_fps},
+                     {"latency_posted_to_memory_ms", latency_json(saturated.post_to_memory)},
+                     {"rejected_messages", after.rejected_messages - before.rejected_messages},
+                     {"wp_stalls", after.wp_stalls - before.wp_stalls}};
+  j["paced"] = {{"target_fps", options.latency_fps},
+                {"frames_per_s", static_cast<double>(paced.frames) / paced_s},
+                {"latency_posted_to_memory_ms", latency_json(paced.post_to_memory)},
+                {"latency_seen_to_memory_ms", latency_json(paced.seen_to_memory)},
+                {"post_clock_misses", paced.misses}};
   j["idle_consumer_cpu_percent"] = idle_cpu_fraction * 100.0;
-  j["idle_session_alive"] = idle_after.running;
+  j["idle_session_alive"] = idle_session_alive;
+  j["session_restarts"] = receiver.snapshot().consumer.session_restarts;
   j["frame_period_240hz_ms"] = kFramePeriod240HzMs;
-  j["targets"] = {
-      {"ratio_at_least_0.8", fps / memcpy_fps >= 0.8},
-      {"p99_under_240hz_period", meter.post_to_memory.count() > 0 && p99 < kFramePeriod240HzMs},
-      {"idle_cpu_under_2_percent", idle_cpu_fraction < 0.02}};
+  j["targets"] = {{"ratio_at_least_0.8", fps / memcpy_fps >= 0.8},
+                  {"paced_p99_under_240hz_period",
+                   paced.post_to_memory.count() > 0 && paced_p99 < kFramePeriod240HzMs},
+                  {"idle_cpu_under_2_percent", idle_cpu_fraction < 0.02}};
   return j;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // `periscope bench relay`: producer and consumer as two processes over a real shared-memory
 // file, every frame wholly damaged, compared with this machine's single-copy memcpy rate for
-// the same frame size measured in the same run.
+// the same frame size measured in the same run. Three phases: throughput (frames as fast as
+// the relay takes them), latency (frames paced at a display's rate, so none waits behind
+// another), idle (heartbeat only: the consumer's CPU use).
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -19,6 +21,7 @@ struct RelayBenchOptions {
   b7::FrameType type{b7::FrameType::kBgra};
   double seconds{5};
   double warmup_seconds{1};
+  double latency_fps{240};  // the latency phase sends frames at this rate
   double idle_seconds{2};  // consumer CPU while the producer sends no frames
   std::string shm_dir{"/dev/shm"};
   const std::atomic<bool>* stop{nullptr};

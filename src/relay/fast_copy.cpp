@@ -5,13 +5,14 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 namespace periscope {
 
 namespace {
 
-// Below this a copy stays in cache anyway and memcpy wins.
-constexpr std::size_t kStreamingMinBytes = 256 * 1024;
+// Pieces smaller than this stay in cache anyway.
+constexpr std::size_t kStreamingMinBytes = 64 * 1024;
 
 __attribute__((target("avx2"))) void stream_avx2(std::byte* dst, const std::byte* src,
                                                  std::size_t bytes) {
@@ -43,21 +44,19 @@ __attribute__((target("avx2"))) void stream_avx2(std::byte* dst, const std::byte
   std::memcpy(dst, src, bytes % 128);
 }
 
-bool have_avx2() {
-  static const bool avx2 = [] {
-    if (const char* mode = std::getenv("PERISCOPE_COPY");
-        mode && std::strcmp(mode, "memcpy") == 0) {
-      return false;
-    }
+bool use_streaming() {
+  static const bool streaming = [] {
+    const char* env = std::getenv("PERISCOPE_COPY");
+    if (env != nullptr && std::string_view(env) == "memcpy") return false;
     return __builtin_cpu_supports("avx2") != 0;
   }();
-  return avx2;
+  return streaming;
 }
 
 }  // namespace
 
-void copy_streaming(std::byte* dst, const std::byte* src, std::size_t bytes) {
-  if (bytes >= kStreamingMinBytes && have_avx2()) {
+void copy_to_shared(std::byte* dst, const std::byte* src, std::size_t bytes) {
+  if (bytes >= kStreamingMinBytes && use_streaming()) {
     stream_avx2(dst, src, bytes);
   } else {
     std::memcpy(dst, src, bytes);

@@ -52,6 +52,7 @@ Status copy_behind_wp(std::atomic_ref<std::uint32_t> wp, const std::byte* src, s
       return fail(ErrorCode::kTimeout, "the write pointer stopped at {} of {} bytes", copied,
                   total);
     }
+    // Plain memcpy: our copy is read next on this side (upload), so keep it in cache.
     std::memcpy(dst + copied, src + copied, ready - copied);
     copied = ready;
   }

@@ -262,7 +262,7 @@ Result<FrameWritten> Producer::write_frame(const FrameDesc& desc, const std::byt
     if (src_pitch == pitch) {
       for (std::uint64_t at = 0; at < total; at += kWpPublishBytes) {
         const std::uint64_t n = std::min(kWpPublishBytes, total - at);
-        copy_streaming(dst + at, src + at, n);
+        copy_to_shared(dst + at, src + at, n);
         wp.store(static_cast<std::uint32_t>(at + n), std::memory_order_release);
       }
     } else {
