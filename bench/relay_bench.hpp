@@ -22,7 +22,7 @@ struct RelayBenchOptions {
   double seconds{5};
   double warmup_seconds{1};
   double latency_fps{240};  // the latency phase sends frames at this rate
-  double idle_seconds{2};  // consumer CPU while the producer sends no frames
+  double idle_seconds{2};   // consumer CPU while the producer sends no frames
   std::string shm_dir{"/dev/shm"};
   const std::atomic<bool>* stop{nullptr};
 };
@@ -31,5 +31,7 @@ Result<nlohmann::json> run_relay_bench(const RelayBenchOptions& options);
 
 // The rate of one memcpy of `bytes` between two private buffers, in bytes per second.
 double measure_memcpy_rate(std::uint64_t bytes, double seconds);
+// The same while a second, independent copy runs on another core (the slower of the two).
+double measure_concurrent_memcpy_rate(std::uint64_t bytes, double seconds);
 
 }  // namespace periscope::bench

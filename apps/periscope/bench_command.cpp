@@ -51,16 +51,18 @@ int run_relay(const BenchArgs& args) {
   const auto& p = r["paced"];
   const auto& lat = p["latency_posted_to_memory_ms"];
   std::printf(
-      "relay %s %s: %.1f frames/s = %.2f x memcpy (%.1f frames/s, %.1f GB/s)\n"
+      "relay %s %s: %.1f frames/s = %.2f x memcpy (%.1f frames/s, %.1f GB/s); %.2f x two "
+      "memcpys at once (%.1f frames/s each)\n"
       "latency posted->in memory at %.0f fps: p50 %.2f  p99 %.2f  max %.2f ms (240 Hz period "
       "%.2f ms)\n"
       "idle consumer: %.2f%% of one core\n",
       r["size"].get<std::string>().c_str(), r["format"].get<std::string>().c_str(),
       t["frames_per_s"].get<double>(), t["ratio_to_memcpy"].get<double>(),
       r["memcpy"]["frames_per_s"].get<double>(), r["memcpy"]["gb_per_s"].get<double>(),
-      p["frames_per_s"].get<double>(), lat["p50"].get<double>(), lat["p99"].get<double>(),
-      lat["max"].get<double>(), r["frame_period_240hz_ms"].get<double>(),
-      r["idle_consumer_cpu_percent"].get<double>());
+      t["ratio_to_two_memcpys_at_once"].get<double>(),
+      r["memcpy"]["two_at_once_frames_per_s_each"].get<double>(), p["frames_per_s"].get<double>(),
+      lat["p50"].get<double>(), lat["p99"].get<double>(), lat["max"].get<double>(),
+      r["frame_period_240hz_ms"].get<double>(), r["idle_consumer_cpu_percent"].get<double>());
   return 0;
 }
 

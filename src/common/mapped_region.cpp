@@ -1,6 +1,7 @@
 #include "common/mapped_region.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,11 +15,19 @@ namespace periscope {
 
 namespace {
 
-// Devices (/dev/kvmfr0) report st_size 0; their size is where SEEK_END lands.
+// The kvmfr module's "how big is the region" ioctl (KVMFR_DMABUF_GETSIZE, _IO('u', 0x44)).
+constexpr unsigned long kKvmfrGetSize = _IO('u', 0x44);
+
+// Files and PCI BAR resource files report their size in st_size. Devices report 0: /dev/kvmfr0
+// answers an ioctl, other devices may say where SEEK_END lands.
 Result<std::uint64_t> region_size(int fd, const std::string& path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return fail_errno(errno, "stat " + path);
   if (S_ISREG(st.st_mode) && st.st_size > 0) return static_cast<std::uint64_t>(st.st_size);
+  if (S_ISCHR(st.st_mode)) {
+    const int size = ::ioctl(fd, kKvmfrGetSize);
+    if (size > 0) return static_cast<std::uint64_t>(size);
+  }
   const off_t end = ::lseek(fd, 0, SEEK_END);
   if (end > 0) return static_cast<std::uint64_t>(end);
   return fail(ErrorCode::kTooSmall, "{} has size 0 (is the IVSHMEM device set up?)", path);
