@@ -21,6 +21,7 @@
 #include "relay/post_clock.hpp"
 #include "relay/producer.hpp"
 #include "viewer/receiver.hpp"
+#include "viewer/stats_report.hpp"
 
 namespace periscope::bench {
 
@@ -34,10 +35,6 @@ struct Control {
   std::atomic<int> phase{kUnpaced};
   std::atomic<double> paced_fps{240};
 };
-
-Nanoseconds seconds_to_ns(double seconds) {
-  return std::chrono::duration_cast<Nanoseconds>(std::chrono::duration<double>(seconds));
-}
 
 // The producer child: frames as fast as the relay takes them, or paced, or none (the heartbeat
 // thread keeps the session alive throughout).
@@ -66,7 +63,7 @@ Nanoseconds seconds_to_ns(double seconds) {
     if (phase == Control::kPaced) {
       const TimePoint now = Clock::now();
       if (next > now) precise_sleep(next - now);
-      const Nanoseconds period = seconds_to_ns(1.0 / control.paced_fps.load());
+      const Nanoseconds period = from_seconds(1.0 / control.paced_fps.load());
       next = std::max(next + period, Clock::now() - period);  // no burst after a stall
     }
     source.capture_frame(Nanoseconds(0), frame);
@@ -119,16 +116,8 @@ class Meter final : public ConsumerEvents {
   PhaseResult* phase_{nullptr};
 };
 
-nlohmann::json latency_json(const LatencyHistogram& h) {
-  return {{"count", h.count()},
-          {"p50", to_ms(h.percentile(0.5))},
-          {"p90", to_ms(h.percentile(0.9))},
-          {"p99", to_ms(h.percentile(0.99))},
-          {"max", to_ms(h.max())}};
-}
-
 void sleep_unless_stopped(double seconds, const std::atomic<bool>* stop) {
-  const TimePoint end = Clock::now() + seconds_to_ns(seconds);
+  const TimePoint end = Clock::now() + from_seconds(seconds);
   while (Clock::now() < end && (stop == nullptr || !stop->load())) precise_sleep(Milliseconds(10));
 }
 
@@ -148,7 +137,7 @@ double measure_memcpy_rate(std::uint64_t bytes, double seconds) {
   std::vector<std::byte> b(bytes, std::byte{2});
   std::memcpy(b.data(), a.data(), bytes);  // fault every page in first
   const TimePoint start = Clock::now();
-  const TimePoint end = start + seconds_to_ns(seconds);
+  const TimePoint end = start + from_seconds(seconds);
   std::uint64_t copies = 0;
   while (Clock::now() < end) {
     std::memcpy(b.data(), a.data(), bytes);
@@ -253,18 +242,19 @@ Result<nlohmann::json> run_relay_bench(const RelayBenchOptions& options) {
                  {"frames_per_s", memcpy_fps},
                  {"two_at_once_gb_per_s_each", concurrent_rate / 1e9},
                  {"two_at_once_frames_per_s_each", concurrent_fps}};
-  j["throughput"] = {{"seconds", saturated_s},
-                     {"frames", saturated.frames},
-                     {"frames_per_s", fps},
-                     {"ratio_to_memcpy", fps / memcpy_fps},
-                     {"ratio_to_two_memcpys_at_once", fps / concurrent_fps},
-                     {"latency_posted_to_memory_ms", latency_json(saturated.post_to_memory)},
-                     {"rejected_messages", after.rejected_messages - before.rejected_messages},
-                     {"wp_stalls", after.wp_stalls - before.wp_stalls}};
+  j["throughput"] = {
+      {"seconds", saturated_s},
+      {"frames", saturated.frames},
+      {"frames_per_s", fps},
+      {"ratio_to_memcpy", fps / memcpy_fps},
+      {"ratio_to_two_memcpys_at_once", fps / concurrent_fps},
+      {"latency_posted_to_memory_ms", viewer::latency_to_json(saturated.post_to_memory)},
+      {"rejected_messages", after.rejected_messages - before.rejected_messages},
+      {"wp_stalls", after.wp_stalls - before.wp_stalls}};
   j["paced"] = {{"target_fps", options.latency_fps},
                 {"frames_per_s", static_cast<double>(paced.frames) / paced_s},
-                {"latency_posted_to_memory_ms", latency_json(paced.post_to_memory)},
-                {"latency_seen_to_memory_ms", latency_json(paced.seen_to_memory)},
+                {"latency_posted_to_memory_ms", viewer::latency_to_json(paced.post_to_memory)},
+                {"latency_seen_to_memory_ms", viewer::latency_to_json(paced.seen_to_memory)},
                 {"post_clock_misses", paced.misses}};
   j["idle_consumer_cpu_percent"] = idle_cpu_fraction * 100.0;
   j["idle_session_alive"] = idle_session_alive;

@@ -118,8 +118,7 @@ int run(const std::string& shm_path, const std::string& source_name, const std::
                static_cast<double>(region->size()) / kMiB, (*producer)->session_id());
   capture::CaptureLoopOptions loop;
   if (seconds) {
-    loop.duration =
-        std::chrono::duration_cast<Nanoseconds>(std::chrono::duration<double>(*seconds));
+    loop.duration = from_seconds(*seconds);
   }
   loop.stop = &g_stop;
   loop.full_damage = full_damage;

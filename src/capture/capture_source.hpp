@@ -23,10 +23,10 @@ enum class CaptureStatus {
 
 struct CapturedFrame {
   b7::FrameType type{b7::FrameType::kBgra};
-  std::uint32_t width{0};   // pixels
+  std::uint32_t width{0};  // pixels
   std::uint32_t height{0};
-  std::uint32_t pitch{0};   // bytes per row of `pixels`, in the stored layout of `type`
-  std::span<const std::byte> pixels;  // valid until the next capture_frame call
+  std::uint32_t pitch{0};              // bytes per row of `pixels`, in the stored layout of `type`
+  std::span<const std::byte> pixels;   // valid until the next capture_frame call
   std::vector<b7::DamageRect> damage;  // changed since the previous frame; empty = everything
   std::uint64_t index{0};              // frames produced by this source so far, from 0
 };

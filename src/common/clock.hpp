@@ -27,6 +27,11 @@ inline double to_ms(Nanoseconds d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
+// Seconds as given on a command line ("--seconds 2.5") as a duration.
+inline Nanoseconds from_seconds(double seconds) {
+  return std::chrono::duration_cast<Nanoseconds>(std::chrono::duration<double>(seconds));
+}
+
 // Sleeps with fine timer slack so short polls (hundreds of microseconds) wake on time.
 void precise_sleep(Nanoseconds duration);
 // Lowers this thread's timer slack (default 50 us) to 1 us.

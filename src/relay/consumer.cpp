@@ -40,12 +40,9 @@ void Consumer::reject(std::string_view reason, ConsumerEvents& events) {
 
 void Consumer::stop(std::string_view reason, ConsumerEvents& events) {
   const bool was_running = state_ == State::kRunning;
-  frame_sub_.reset();
-  pointer_sub_.reset();
-  frame_valid_ = false;
+  shutdown();
+  frame_valid_ = false;  // the next session's first frame is copied whole
   cursor_ = CursorState{};
-  session_.reset();
-  state_ = State::kWaiting;
   if (was_running) {
     ++stats_.session_restarts;
     spdlog::info("session ended: {}", reason);

@@ -48,18 +48,15 @@ int run_headless_view(const HeadlessViewOptions& options) {
   Receiver receiver(SharedRegion(region->bytes()), ReceiverOptions{},
                     post_clock ? &*post_clock : nullptr, nullptr);
   const TimePoint start = Clock::now();
-  const TimePoint deadline = options.seconds
-                                 ? start + std::chrono::duration_cast<Nanoseconds>(
-                                               std::chrono::duration<double>(*options.seconds))
-                                 : TimePoint::max();
+  const TimePoint deadline =
+      options.seconds ? start + from_seconds(*options.seconds) : TimePoint::max();
   receiver.start();
   spdlog::info("viewing {} ({:.1f} MiB) headless", options.shm_path,
                static_cast<double>(region->size()) / (1024.0 * 1024.0));
 
   ReceiverStats previous;
   TimePoint previous_at = start;
-  const auto interval = std::chrono::duration_cast<Nanoseconds>(
-      std::chrono::duration<double>(options.report_interval_s));
+  const Nanoseconds interval = from_seconds(options.report_interval_s);
   TimePoint next_report = start + interval;
   while (true) {
     const TimePoint now = Clock::now();

@@ -82,12 +82,16 @@ void Receiver::run(const std::stop_token& stop) {
   use_fine_timer_slack();
   Events events(*this);
   TimePoint last_activity{};
+  TimePoint last_published{};
   while (!stop.stop_requested()) {
     const TimePoint now = Clock::now();
     const bool busy = consumer_.poll(now, events);
-    {
+    // Counters change only when something happened; an idle poll publishes at most 20 times
+    // a second (session changes and errors are caught by that too).
+    if (busy || now - last_published > Milliseconds(50)) {
       std::scoped_lock lock(mutex_);
       stats_.consumer = consumer_.stats();
+      last_published = now;
     }
     if (busy) {
       last_activity = now;

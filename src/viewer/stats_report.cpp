@@ -7,9 +7,7 @@
 
 namespace periscope::viewer {
 
-namespace {
-
-nlohmann::json latency_json(const LatencyHistogram& h) {
+nlohmann::json latency_to_json(const LatencyHistogram& h) {
   if (h.count() == 0) return nullptr;
   return {{"count", h.count()},
           {"p50", to_ms(h.percentile(0.50))},
@@ -18,8 +16,6 @@ nlohmann::json latency_json(const LatencyHistogram& h) {
           {"max", to_ms(h.max())},
           {"mean", to_ms(h.mean())}};
 }
-
-}  // namespace
 
 nlohmann::json stats_to_json(const ReceiverStats& s, Nanoseconds elapsed, TimePoint now) {
   const double seconds = to_ms(elapsed) / 1000.0;
@@ -45,10 +41,10 @@ nlohmann::json stats_to_json(const ReceiverStats& s, Nanoseconds elapsed, TimePo
   ::getrusage(RUSAGE_SELF, &usage);
   j["max_rss_kib"] = usage.ru_maxrss;  // peak resident memory: bounded whatever the guest writes
   // "posted -> fully in our memory" needs the producer's post clock (same host only).
-  j["latency_ms"] = latency_json(s.post_to_memory);
+  j["latency_ms"] = latency_to_json(s.post_to_memory);
   j["latency_source"] = s.post_to_memory.count() > 0 ? "post-clock" : "none";
   j["post_clock_misses"] = s.post_clock_misses;
-  j["seen_to_memory_ms"] = latency_json(s.seen_to_memory);
+  j["seen_to_memory_ms"] = latency_to_json(s.seen_to_memory);
   if (s.last_frame) {
     const auto& f = *s.last_frame;
     j["last_frame"] = {{"serial", f.serial},

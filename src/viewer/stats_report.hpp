@@ -9,6 +9,9 @@
 
 namespace periscope::viewer {
 
+// {count, p50, p90, p99, max, mean} in milliseconds; null when there are no samples.
+nlohmann::json latency_to_json(const LatencyHistogram& histogram);
+
 nlohmann::json stats_to_json(const ReceiverStats& stats, Nanoseconds elapsed, TimePoint now);
 
 // e.g. "frames 1234 (120.0/s)  latency p50 1.21 p99 2.40 max 3.10 ms  rejected 0  restarts 0"
