@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <filesystem>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -18,7 +17,7 @@
 #include "common/mapped_region.hpp"
 #include "common/scope_exit.hpp"
 #include "relay/frame_format.hpp"
-#include "relay/post_clock.hpp"
+#include "relay/local_relay_files.hpp"
 #include "relay/producer.hpp"
 #include "viewer/receiver.hpp"
 #include "viewer/stats_report.hpp"
@@ -38,17 +37,15 @@ struct Control {
 
 // The producer child: frames as fast as the relay takes them, or paced, or none (the heartbeat
 // thread keeps the session alive throughout).
-[[noreturn]] void run_producer_child(const std::string& shm, const std::string& clock_path,
-                                     const RelayBenchOptions& options, Control& control) {
-  auto region = MappedRegion::open(shm, {.writable = true, .create_size_bytes = 0});
-  auto clock = PostClock::create(clock_path);
-  if (!region || !clock) ::_exit(3);
+[[noreturn]] void run_producer_child(LocalRelayFiles& files, const RelayBenchOptions& options,
+                                     Control& control) {
+  // The mappings were made before fork() and are shared with the parent.
   ProducerOptions producer_options;
   producer_options.info.hostver = "periscope-bench";
   producer_options.on_frame_posted = [&](std::uint32_t serial, TimePoint at) {
-    clock->record(serial, at);
+    files.post_clock().record(serial, at);
   };
-  auto producer = Producer::create(SharedRegion(region->bytes()), producer_options);
+  auto producer = Producer::create(SharedRegion(files.region().bytes()), producer_options);
   if (!producer) ::_exit(4);
   PrerenderedSource source({options.width, options.height, 0.0, options.type});
   use_fine_timer_slack();
@@ -162,23 +159,12 @@ Result<nlohmann::json> run_relay_bench(const RelayBenchOptions& options) {
       std::uint64_t{options.width} * options.height * b7::texel_bytes(options.type);
   const std::uint64_t region_bytes =
       b7::recommended_region_bytes(options.width, options.height, b7::texel_bytes(options.type));
-  const std::string base = fmt::format("{}/periscope-bench-{}", options.shm_dir, ::getpid());
-  const std::string shm = base + ".ivshmem";
-  const std::string clock_path = base + ".post-clock";
-  ScopeExit cleanup([&] {
-    std::error_code ec;
-    std::filesystem::remove(shm, ec);
-    std::filesystem::remove(clock_path, ec);
-  });
-
   // The limit to compare with, measured first while the machine is otherwise quiet.
   const double memcpy_rate = measure_memcpy_rate(frame_bytes, 1.0);
   const double concurrent_rate = measure_concurrent_memcpy_rate(frame_bytes, 1.0);
 
-  auto region = MappedRegion::open(shm, {.writable = true, .create_size_bytes = region_bytes});
-  if (!region) return tl::unexpected(region.error());
-  auto clock = PostClock::create(clock_path);
-  if (!clock) return tl::unexpected(clock.error());
+  auto files = LocalRelayFiles::create("bench", region_bytes, options.shm_dir);
+  if (!files) return tl::unexpected(files.error());
   void* page =
       ::mmap(nullptr, sizeof(Control), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (page == MAP_FAILED) return fail_errno(errno, "mmap control page");
@@ -188,7 +174,7 @@ Result<nlohmann::json> run_relay_bench(const RelayBenchOptions& options) {
   // Fork before any thread of ours exists.
   const pid_t child = ::fork();
   if (child < 0) return fail_errno(errno, "fork");
-  if (child == 0) run_producer_child(shm, clock_path, options, control);
+  if (child == 0) run_producer_child(*files, options, control);
   ScopeExit reap([&] {
     control.phase = Control::kExit;
     int status = 0;
@@ -199,9 +185,9 @@ Result<nlohmann::json> run_relay_bench(const RelayBenchOptions& options) {
     }
   });
 
-  Meter meter(*clock);
-  viewer::Receiver receiver(SharedRegion(region->bytes()), viewer::ReceiverOptions{}, nullptr,
-                            &meter);
+  Meter meter(files->post_clock());
+  viewer::Receiver receiver(SharedRegion(files->region().bytes()), viewer::ReceiverOptions{},
+                            nullptr, &meter);
   receiver.start();
 
   // 1. Throughput: the producer sends as fast as the relay takes frames.

@@ -3,17 +3,15 @@
 // statistics, and removes everything it made on exit or Ctrl-C.
 #include <unistd.h>
 
-#include <filesystem>
 #include <memory>
 
 #include "commands.hpp"
 #include "common/dimensions.hpp"
 #include "common/log.hpp"
 #include "common/mapped_region.hpp"
-#include "common/scope_exit.hpp"
 #include "common/subprocess.hpp"
 #include "relay/frame_format.hpp"
-#include "relay/post_clock.hpp"
+#include "relay/local_relay_files.hpp"
 #include "viewer/headless_view.hpp"
 
 namespace periscope::app {
@@ -45,24 +43,15 @@ int run_demo(DemoOptions& options) {
     spdlog::error("{} is missing: build the whole project", capture);
     return 1;
   }
-  const std::string base = fmt::format("/dev/shm/periscope-demo-{}", ::getpid());
-  const std::string shm = base + ".ivshmem";
-  const std::string clock_path = base + ".post-clock";
-  ScopeExit cleanup([&] {
-    std::error_code ec;
-    std::filesystem::remove(shm, ec);
-    std::filesystem::remove(clock_path, ec);
-  });
   const std::uint64_t bytes =
       b7::recommended_region_bytes(size->width, size->height, options.format == "rgba16f" ? 8 : 4);
-  if (auto made = MappedRegion::open(shm, {.writable = true, .create_size_bytes = bytes}); !made) {
-    spdlog::error("{}", made.error().message);
+  auto files = LocalRelayFiles::create("demo", bytes);
+  if (!files) {
+    spdlog::error("{}", files.error().message);
     return 1;
   }
-  if (auto made = PostClock::create(clock_path); !made) {
-    spdlog::error("{}", made.error().message);
-    return 1;
-  }
+  const std::string& shm = files->region_path();
+  const std::string& clock_path = files->post_clock_path();
   spdlog::info("demo: test pattern {} {} at {} fps through {} ({} MiB)", options.size,
                options.format, options.fps, shm, bytes / (1024 * 1024));
   auto agent = Subprocess::spawn({capture, "--shm", shm, "--size", options.size, "--fps",

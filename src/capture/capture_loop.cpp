@@ -10,11 +10,7 @@ Status send_cursor(Producer& producer, const CapturedCursor& cursor) {
   CursorUpdate update;
   update.visible = cursor.visible;
   update.position = {{cursor.x, cursor.y}};
-  if (cursor.shape) {
-    const auto& s = *cursor.shape;
-    update.shape =
-        CursorUpdate::Shape{s.type, s.width, s.height, s.pitch, s.hotspot_x, s.hotspot_y, s.pixels};
-  }
+  update.shape = cursor.shape;
   return producer.write_cursor(update);
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "relay/cursor_image.hpp"
 #include "relay/layout.hpp"
 
 namespace periscope::capture {
@@ -31,15 +32,7 @@ struct CapturedFrame {
   std::uint64_t index{0};              // frames produced by this source so far, from 0
 };
 
-struct CapturedCursorShape {
-  b7::CursorType type{b7::CursorType::kColor};
-  std::uint32_t width{0};
-  std::uint32_t height{0};
-  std::uint32_t pitch{0};
-  std::int8_t hotspot_x{0};
-  std::int8_t hotspot_y{0};
-  std::span<const std::byte> pixels;  // valid until the next call
-};
+using CapturedCursorShape = CursorImage;
 
 struct CapturedCursor {
   bool visible{true};

@@ -13,6 +13,7 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "relay/cursor_image.hpp"
 #include "relay/kvmfr_udata.hpp"
 #include "relay/layout.hpp"
 #include "relay/lgmp_host.hpp"
@@ -50,15 +51,7 @@ struct FrameWritten {
 struct CursorUpdate {
   bool visible{true};
   std::optional<std::pair<std::int16_t, std::int16_t>> position;  // top-left of the image
-  struct Shape {
-    b7::CursorType type{b7::CursorType::kColor};
-    std::uint32_t width{0};
-    std::uint32_t height{0};
-    std::uint32_t pitch{0};
-    std::int8_t hotspot_x{0};
-    std::int8_t hotspot_y{0};
-    std::span<const std::byte> pixels;  // height * pitch bytes
-  };
+  using Shape = CursorImage;
   std::optional<Shape> shape;
 };
 
