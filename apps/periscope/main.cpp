@@ -1,5 +1,7 @@
 // periscope: the host side. Subcommands: view, demo, bench.
 #include <csignal>
+#include <cstdlib>
+#include <string>
 
 #include "commands.hpp"
 #include "common/log.hpp"
@@ -9,9 +11,20 @@ std::atomic<bool> g_stop{false};
 }
 
 namespace {
+
 void on_signal(int /*signal*/) {
   periscope::app::g_stop.store(true);
 }
+
+// $XDG_CONFIG_HOME/periscope/config.toml, or ~/.config/periscope/config.toml.
+std::string default_config_path() {
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg != '\0') {
+    return std::string(xdg) + "/periscope/config.toml";
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : ".") + "/.config/periscope/config.toml";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -20,6 +33,12 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace debug info warn error off")
       ->capture_default_str();
+  // One option table: every long option of a subcommand is also a key of its section in the
+  // config file ([view] seconds = 10); the command line wins over the file. Unknown keys are
+  // an error, so a typo in the file is not silently ignored.
+  app.set_config("--config", default_config_path(),
+                 "TOML config file; keys are the long option names, in [view], [demo] sections");
+  app.allow_config_extras(false);
   int exit_code = 0;
   periscope::app::add_view_command(app, exit_code);
   periscope::app::add_demo_command(app, exit_code);
