@@ -52,22 +52,30 @@ std::uint8_t blend(std::uint8_t src, std::uint8_t dst, std::uint32_t a) {
   return static_cast<std::uint8_t>((sum + 127U) / 255U);
 }
 
-void draw_colour(RgbaImage& image, const CursorShape& shape, const ShapeBytes& bytes,
-                 std::int64_t cx, std::int64_t cy) {
+// Calls op(shape pixel bytes B,G,R,X, image pixel R,G,B,A) for every 32-bit shape pixel that
+// lands on the image and lies inside the shape's bytes.
+template <typename PixelOp>
+void for_each_32bit_pixel(RgbaImage& image, const CursorShape& shape, const ShapeBytes& bytes,
+                          std::int64_t cx, std::int64_t cy, PixelOp op) {
   const Clip c = clip(image, cx, cy, shape.width, shape.height);
   for (std::uint32_t y = c.y0; y < c.y1; ++y) {
     for (std::uint32_t x = c.x0; x < c.x1; ++x) {
       const auto* p =
           bytes.at(static_cast<std::uint64_t>(y - cy), static_cast<std::uint64_t>(x - cx) * 4, 4);
-      if (p == nullptr) continue;
-      const std::uint32_t a = u8(p[3]);
-      std::uint8_t* d = &image.rgba[image.offset(x, y)];
-      d[0] = blend(u8(p[2]), d[0], a);  // stored B, G, R, A
-      d[1] = blend(u8(p[1]), d[1], a);
-      d[2] = blend(u8(p[0]), d[2], a);
-      d[3] = static_cast<std::uint8_t>(a + (d[3] * (255U - a) + 127U) / 255U);
+      if (p != nullptr) op(p, &image.rgba[image.offset(x, y)]);
     }
   }
+}
+
+void draw_colour(RgbaImage& image, const CursorShape& shape, const ShapeBytes& bytes,
+                 std::int64_t cx, std::int64_t cy) {
+  for_each_32bit_pixel(image, shape, bytes, cx, cy, [](const std::byte* p, std::uint8_t* d) {
+    const std::uint32_t a = u8(p[3]);
+    d[0] = blend(u8(p[2]), d[0], a);  // stored B, G, R, A
+    d[1] = blend(u8(p[1]), d[1], a);
+    d[2] = blend(u8(p[0]), d[2], a);
+    d[3] = static_cast<std::uint8_t>(a + (d[3] * (255U - a) + 127U) / 255U);
+  });
 }
 
 void draw_monochrome(RgbaImage& image, const CursorShape& shape, const ShapeBytes& bytes,
@@ -94,20 +102,12 @@ void draw_monochrome(RgbaImage& image, const CursorShape& shape, const ShapeByte
 
 void draw_masked_colour(RgbaImage& image, const CursorShape& shape, const ShapeBytes& bytes,
                         std::int64_t cx, std::int64_t cy) {
-  const Clip c = clip(image, cx, cy, shape.width, shape.height);
-  for (std::uint32_t y = c.y0; y < c.y1; ++y) {
-    for (std::uint32_t x = c.x0; x < c.x1; ++x) {
-      const auto* p =
-          bytes.at(static_cast<std::uint64_t>(y - cy), static_cast<std::uint64_t>(x - cx) * 4, 4);
-      if (p == nullptr) continue;
-      const std::uint8_t rgb[3] = {u8(p[2]), u8(p[1]), u8(p[0])};  // stored B, G, R, mask
-      std::uint8_t* d = &image.rgba[image.offset(x, y)];
-      // Mask byte 0: the colour replaces the screen; non-zero: it is XORed onto it.
-      const bool xor_onto = u8(p[3]) != 0;
-      for (int i = 0; i < 3; ++i)
-        d[i] = xor_onto ? static_cast<std::uint8_t>(d[i] ^ rgb[i]) : rgb[i];
-    }
-  }
+  for_each_32bit_pixel(image, shape, bytes, cx, cy, [](const std::byte* p, std::uint8_t* d) {
+    const std::uint8_t rgb[3] = {u8(p[2]), u8(p[1]), u8(p[0])};  // stored B, G, R, mask
+    // Mask byte 0: the colour replaces the screen; non-zero: it is XORed onto it.
+    const bool xor_onto = u8(p[3]) != 0;
+    for (int i = 0; i < 3; ++i) d[i] = xor_onto ? static_cast<std::uint8_t>(d[i] ^ rgb[i]) : rgb[i];
+  });
 }
 
 }  // namespace
