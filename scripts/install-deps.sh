@@ -8,8 +8,12 @@ packages=(
   g++ cmake ninja-build pkg-config clang libclang-rt-14-dev
   # libraries
   libfmt-dev libspdlog-dev libcli11-dev libexpected-dev libtomlplusplus-dev libpng-dev nlohmann-json3-dev
+  # the viewer window: SDL2 + OpenGL ES 3 (Mesa), SDL2_ttf with DejaVu for the overlay text
+  libsdl2-dev libsdl2-ttf-dev libgles-dev libegl1 libgles2 libgl1-mesa-dri fonts-dejavu-core
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # window tests run on a virtual X server
+  xvfb xauth
 )
 
 missing=()
