@@ -41,7 +41,7 @@ void Consumer::reject(std::string_view reason, ConsumerEvents& events) {
 void Consumer::stop(std::string_view reason, ConsumerEvents& events) {
   const bool was_running = state_ == State::kRunning;
   shutdown();
-  frame_valid_ = false;  // the next session's first frame is copied whole
+  invalidate_frames();  // the next session's first frame is copied whole
   cursor_ = CursorState{};
   if (was_running) {
     ++stats_.session_restarts;
@@ -110,7 +110,7 @@ void Consumer::try_start(TimePoint now, ConsumerEvents& events) {
   num_queues_ = header->num_queues;
   last_timestamp_ = header->timestamp;
   last_heartbeat_ = now;
-  frame_valid_ = false;
+  invalidate_frames();
   state_ = State::kRunning;
   ++stats_.sessions;
   stats_.last_error.clear();
@@ -146,7 +146,7 @@ bool Consumer::resubscribe(std::optional<lgmp::Subscription>& sub, std::uint32_t
     if (renewed) {
       sub.emplace(std::move(*renewed));
       ++stats_.resubscriptions;
-      frame_valid_ = false;  // we missed frames: the next one is copied whole
+      invalidate_frames();  // we missed frames: the next one is copied whole
       return true;
     }
   }
@@ -194,39 +194,54 @@ void Consumer::handle_frame(const lgmp::Subscription::Message& msg, TimePoint se
     reject(info.error().message, events);
     return;
   }
-  if (frame_valid_ && info->serial == frame_.info.serial) {
+  const Frame* latest = frame_valid_ ? frames_.latest() : nullptr;
+  if (latest && info->serial == latest->info.serial) {
     ++stats_.reposts_skipped;  // a re-post for a new subscriber: we already have it
     return;
   }
-  const bool damage_only = frame_valid_ && !info->full_damage && info->same_format(frame_.info) &&
-                           info->serial == frame_.info.serial + 1;
-  if (!frame_valid_ || !info->same_format(frame_.info)) {
-    frame_.pixels.resize(info->data_bytes);
+  // Only a frame that follows the latest one directly can be applied as damage, and then only
+  // if the buffer we write into can be caught up (FrameRing).
+  FrameRing::Damage own_damage;
+  if (latest && !info->full_damage && info->same_format(latest->info) &&
+      info->serial == latest->info.serial + 1) {
+    own_damage.emplace(info->damage.begin(), info->damage.begin() + info->damage_count);
   }
-  // From here the private frame is being overwritten: it is only whole again on success.
-  frame_valid_ = false;
+  Frame& target = frames_.begin_write();
+  const FrameRing::Damage to_copy = frames_.catch_up_damage(own_damage);
+  const bool damage_only = to_copy.has_value();
+  if (!damage_only) target.pixels.resize(info->data_bytes);
   auto wp = region_.atomic<std::uint32_t>(info->wp_offset);
   const std::byte* src = region_.base() + info->data_offset;
   const b7::CopyLimits limits{options_.wp_stall_timeout,
                               Clock::now() + options_.frame_copy_deadline};
   auto copied =
       damage_only
-          ? b7::copy_rects_behind_wp(*wp, src, frame_.pixels.data(), *info, limits)
-          : b7::copy_behind_wp(*wp, src, frame_.pixels.data(), info->data_bytes, limits).map([&] {
+          ? b7::copy_rects_behind_wp(*wp, src, target.pixels.data(), *info, *to_copy, limits)
+          : b7::copy_behind_wp(*wp, src, target.pixels.data(), info->data_bytes, limits).map([&] {
               return info->data_bytes;
             });
   if (!copied) {
+    frames_.abandon_write();  // that buffer is partly overwritten: never catch it up
     ++stats_.wp_stalls;
     reject(copied.error().message, events);
     return;
   }
-  frame_.info = *info;
+  target.info = *info;
+  // Its own damage, even when we copied it whole into a buffer that was too far behind: what
+  // changed since the previous frame is what a reader showing that one must upload. The first
+  // frame of a session, a format change or a gap have none (everything changed).
+  frames_.publish(own_damage);
   frame_valid_ = true;
   ++stats_.frames;
   stats_.bytes_copied += *copied;
   if (damage_only) ++stats_.damage_frames;
   if ((info->flags & b7::kFrameFlagTruncated) != 0) ++stats_.truncated_frames;
-  events.on_frame(frame_, FrameTiming{seen, Clock::now(), damage_only, *copied});
+  events.on_frame(target, FrameTiming{seen, Clock::now(), damage_only, *copied});
+}
+
+void Consumer::invalidate_frames() {
+  frame_valid_ = false;
+  frames_.invalidate();
 }
 
 void Consumer::handle_cursor(const lgmp::Subscription::Message& msg, ConsumerEvents& events) {

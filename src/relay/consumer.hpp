@@ -11,6 +11,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "relay/frame_info.hpp"
+#include "relay/frame_ring.hpp"
 #include "relay/kvmfr_udata.hpp"
 #include "relay/lgmp_client.hpp"
 #include "relay/shared_region.hpp"
@@ -34,11 +35,6 @@ struct ConsumerOptions {
 struct SessionInfo {
   std::uint32_t session_id{0};
   b7::KvmfrInfo kvmfr;
-};
-
-struct Frame {
-  b7::FrameInfo info;
-  std::vector<std::byte> pixels;  // info.data_height rows of info.pitch bytes
 };
 
 struct FrameTiming {
@@ -115,8 +111,12 @@ class Consumer {
 
   [[nodiscard]] State state() const { return state_; }
   [[nodiscard]] const ConsumerStats& stats() const { return stats_; }
-  [[nodiscard]] const Frame& frame() const { return frame_; }
+  // The latest whole frame of this session; only on the polling thread (or after it stopped),
+  // and only when has_frame().
+  [[nodiscard]] const Frame& frame() const { return *frames_.latest(); }
   [[nodiscard]] bool has_frame() const { return frame_valid_; }
+  // Where frames land: another thread may lease the latest one from here while we poll.
+  [[nodiscard]] FrameRing& frames() { return frames_; }
   [[nodiscard]] const CursorState& cursor() const { return cursor_; }
   [[nodiscard]] const std::optional<SessionInfo>& session() const { return session_; }
 
@@ -129,6 +129,7 @@ class Consumer {
   void handle_frame(const lgmp::Subscription::Message& msg, TimePoint seen, ConsumerEvents& events);
   void handle_cursor(const lgmp::Subscription::Message& msg, ConsumerEvents& events);
   void reject(std::string_view reason, ConsumerEvents& events);
+  void invalidate_frames();
   void note_error(std::string message);
   // Renews a subscription the producer timed out; ends the session when that fails.
   bool resubscribe(std::optional<lgmp::Subscription>& sub, std::uint32_t queue_id, const Error& why,
@@ -152,7 +153,8 @@ class Consumer {
   std::optional<lgmp::Subscription> frame_sub_;
   std::optional<lgmp::Subscription> pointer_sub_;
 
-  Frame frame_;
+  FrameRing frames_;
+  // The ring's latest frame belongs to this session and later frames may be damage on it.
   bool frame_valid_{false};
   CursorState cursor_;
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "relay/frame_format.hpp"
 
@@ -62,16 +63,24 @@ Status copy_behind_wp(std::atomic_ref<std::uint32_t> wp, const std::byte* src, s
 Result<std::uint64_t> copy_rects_behind_wp(std::atomic_ref<std::uint32_t> wp, const std::byte* src,
                                            std::byte* dst, const FrameInfo& info,
                                            const CopyLimits& limits) {
+  return copy_rects_behind_wp(wp, src, dst, info, std::span(info.damage.data(), info.damage_count),
+                              limits);
+}
+
+Result<std::uint64_t> copy_rects_behind_wp(std::atomic_ref<std::uint32_t> wp, const std::byte* src,
+                                           std::byte* dst, const FrameInfo& info,
+                                           std::span<const TexelRect> damage,
+                                           const CopyLimits& limits) {
   // Copy in order of each rectangle's last row, so we wait for the pointer only once per rect.
-  std::array<TexelRect, kMaxDamageRects> rects = info.damage;
-  auto* end = rects.begin() + info.damage_count;
+  std::vector<TexelRect> rects(damage.begin(), damage.end());
+  auto end = rects.end();
   std::sort(rects.begin(), end,
             [](const TexelRect& a, const TexelRect& b) { return a.y + a.height < b.y + b.height; });
   WpWaiter waiter(wp, limits);
   const std::uint64_t texel = texel_bytes(info.type);
   std::uint64_t ready = 0;
   std::uint64_t copied = 0;
-  for (auto* r = rects.begin(); r != end; ++r) {
+  for (auto r = rects.begin(); r != end; ++r) {
     const std::uint64_t needed = std::uint64_t{r->y + r->height} * info.pitch;
     while (ready < needed) {
       ready = waiter.wait_past(ready, info.data_bytes);

@@ -26,8 +26,14 @@ struct CopyLimits {
 Status copy_behind_wp(std::atomic_ref<std::uint32_t> wp, const std::byte* src, std::byte* dst,
                       std::uint64_t total, const CopyLimits& limits);
 
-// Copies only the damaged rectangles, waiting for the pointer to pass each one's last row.
-// Returns the number of bytes copied.
+// Copies only `rects` (validated texel rectangles of `info`'s frame), waiting for the pointer
+// to pass each one's last row. Returns the number of bytes copied.
+Result<std::uint64_t> copy_rects_behind_wp(std::atomic_ref<std::uint32_t> wp, const std::byte* src,
+                                           std::byte* dst, const FrameInfo& info,
+                                           std::span<const TexelRect> rects,
+                                           const CopyLimits& limits);
+
+// The same for the frame's own damage rectangles.
 Result<std::uint64_t> copy_rects_behind_wp(std::atomic_ref<std::uint32_t> wp, const std::byte* src,
                                            std::byte* dst, const FrameInfo& info,
                                            const CopyLimits& limits);

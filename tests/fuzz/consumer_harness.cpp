@@ -331,10 +331,10 @@ void Session::after_tick() {
 }
 
 void Session::check_invariants() {
-  const Frame& frame = consumer_->frame();
-  FUZZ_CHECK(frame.pixels.size() <= view_.size(), "{} frame bytes in a {}-byte region",
-             frame.pixels.size(), view_.size());
   if (consumer_->has_frame()) {
+    const Frame& frame = consumer_->frame();
+    FUZZ_CHECK(frame.pixels.size() <= view_.size(), "{} frame bytes in a {}-byte region",
+               frame.pixels.size(), view_.size());
     const b7::FrameInfo& info = frame.info;
     FUZZ_CHECK(frame.pixels.size() == info.data_bytes, "{} pixel bytes for a frame of {}",
                frame.pixels.size(), info.data_bytes);
