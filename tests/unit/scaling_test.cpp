@@ -15,7 +15,7 @@ void expect_rect(const input::PictureRect& r, int x, int y, int w, int h) {
 
 TEST(Scaling, FitKeepsTheAspectAndCentres) {
   expect_rect(picture_rect(ScaleMode::kFit, 1280, 1024, 1920, 1080), 0, 152, 1280, 720);
-  expect_rect(picture_rect(ScaleMode::kFit, 1000, 500, 800, 600), 167, 0, 667, 500);
+  expect_rect(picture_rect(ScaleMode::kFit, 1000, 500, 800, 600), 166, 0, 667, 500);
   expect_rect(picture_rect(ScaleMode::kFit, 3840, 2160, 1920, 1080), 0, 0, 3840, 2160);
 }
 
