@@ -52,6 +52,8 @@ class Receiver {
   void stop();  // joins the thread and unsubscribes
 
   [[nodiscard]] ReceiverStats snapshot() const;
+  // The frames as they arrive; another thread may lease the latest one while we receive.
+  [[nodiscard]] FrameRing& frames() { return consumer_.frames(); }
   // After stop(): the last whole frame received and the cursor at that time.
   [[nodiscard]] const std::optional<Frame>& final_frame() const { return final_frame_; }
   [[nodiscard]] const CursorState& final_cursor() const { return final_cursor_; }
