@@ -96,6 +96,29 @@ void QmpClient::disconnect() {
   buffer_.clear();
 }
 
+Status QmpClient::check_connection() {
+  if (!connected()) return fail(ErrorCode::kIo, "QMP: not connected to {}", path_);
+  std::array<char, kReadChunk> chunk;
+  for (;;) {
+    const ssize_t got = ::recv(fd_.get(), chunk.data(), chunk.size(), MSG_DONTWAIT);
+    if (got == 0) return drop(fail(ErrorCode::kIo, "QMP: QEMU closed the socket {}", path_));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return {};
+      return drop(fail_errno(errno, "read from QMP socket"));
+    }
+    buffer_.append(chunk.data(), static_cast<std::size_t>(got));
+    // With no command outstanding a complete line is an event or a late reply, both of which
+    // send() would skip anyway; keep only the unfinished tail so idle time cannot grow the
+    // buffer.
+    if (const auto end = buffer_.rfind('\n'); end != std::string::npos) buffer_.erase(0, end + 1);
+    if (buffer_.size() > options_.max_line_bytes) {
+      return drop(fail(ErrorCode::kProtocol, "QMP: more than {} bytes without a line end",
+                       options_.max_line_bytes));
+    }
+  }
+}
+
 Status QmpClient::open_and_handshake() {
   auto fd = open_unix_socket(path_);
   if (!fd) return tl::unexpected(fd.error());

@@ -54,6 +54,10 @@ class QmpClient {
   Status reconnect();
   void disconnect();
   [[nodiscard]] bool connected() const { return fd_.valid(); }
+  // Without waiting: reads and discards what QEMU sent unprompted (asynchronous events, late
+  // replies), so an idle owner notices a socket QEMU closed without sending a command.
+  // An error means the connection is gone (it is then dropped).
+  Status check_connection();
 
   [[nodiscard]] const std::string& socket_path() const { return path_; }
   // QEMU's version from query-version at the last handshake.
