@@ -4,12 +4,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include "window/window_view.hpp"
+
 namespace periscope::app {
 
 // Set by SIGINT/SIGTERM; every long-running command stops when it flips.
 extern std::atomic<bool> g_stop;
 
 void add_view_command(CLI::App& app, int& exit_code);
+// The window's options (scaling, overlay, QMP input...), shared by `view` and `demo`.
+void add_view_options(CLI::App& command, window::WindowViewOptions& options);
 void add_demo_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
 

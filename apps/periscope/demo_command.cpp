@@ -1,6 +1,6 @@
-// `periscope demo --headless`: the relay end to end on any Linux machine. Starts the capture
-// agent (test pattern) on a private shared-memory file and the viewer on it, prints live
-// statistics, and removes everything it made on exit or Ctrl-C.
+// `periscope demo`: the relay end to end on any Linux machine. Starts the capture agent (test
+// pattern) on a private shared-memory file and the viewer window on it (or, with --headless,
+// prints live statistics), and removes everything it made on exit or Ctrl-C.
 #include <unistd.h>
 
 #include <memory>
@@ -20,6 +20,7 @@ namespace {
 
 struct DemoOptions {
   viewer::HeadlessViewOptions view;
+  window::WindowViewOptions window;
   bool headless{false};
   std::string size{"1920x1080"};
   double fps{60};
@@ -27,12 +28,6 @@ struct DemoOptions {
 };
 
 int run_demo(DemoOptions& options) {
-  if (!options.headless) {
-    spdlog::error(
-        "the windowed viewer is not part of this build yet; run `periscope demo "
-        "--headless`");
-    return 2;
-  }
   auto size = parse_dimensions(options.size);
   if (!size) {
     spdlog::error("{}", size.error().message);
@@ -61,10 +56,25 @@ int run_demo(DemoOptions& options) {
     spdlog::error("{}", agent.error().message);
     return 1;
   }
-  options.view.shm_path = shm;
-  options.view.post_clock_path = clock_path;
-  options.view.stop = &g_stop;
-  const int view_status = viewer::run_headless_view(options.view);
+  int view_status = 0;
+  if (options.headless) {
+    options.view.shm_path = shm;
+    options.view.post_clock_path = clock_path;
+    options.view.stop = &g_stop;
+    view_status = viewer::run_headless_view(options.view);
+  } else {
+    window::WindowViewOptions& w = options.window;
+    w.shm_path = shm;
+    w.post_clock_path = clock_path;
+    w.seconds = options.view.seconds;
+    w.stats_json_path = options.view.stats_json_path;
+    w.title = fmt::format("Periscope demo: test pattern {} {}", options.size, options.format);
+    w.stop = &g_stop;
+    if (!options.view.dump_frame_path.empty()) {
+      spdlog::warn("--dump-frame is for --headless; use --screenshot with a window");
+    }
+    view_status = window::run_window_view(w);
+  }
   const int agent_status = agent->terminate();
   if (agent_status != 0) {
     spdlog::error("the capture agent exited with status {}", agent_status);
@@ -80,6 +90,7 @@ void add_demo_command(CLI::App& app, int& exit_code) {
       "demo", "run the relay end to end: a test-pattern guest and the viewer on this machine");
   auto options = std::make_shared<DemoOptions>();
   demo->add_flag("--headless", options->headless, "no window: print live statistics");
+  demo->footer(window::kShortcutHelp);
   demo->add_option("--seconds", options->view.seconds, "stop after this many seconds");
   demo->add_option("--stats-json", options->view.stats_json_path, "write statistics at exit");
   demo->add_option("--dump-frame", options->view.dump_frame_path,
@@ -88,6 +99,7 @@ void add_demo_command(CLI::App& app, int& exit_code) {
   demo->add_option("--fps", options->fps, "guest frame rate")->capture_default_str();
   demo->add_option("--format", options->format, "bgra rgba rgba10 rgba16f bgr32 rgb24")
       ->capture_default_str();
+  add_view_options(*demo, options->window);
   demo->callback([options, &exit_code] { exit_code = run_demo(*options); });
 }
 

@@ -29,8 +29,8 @@ void SoftwarePresenter::set_status(const image::RgbaImage& status) {
 Status SoftwarePresenter::present(const PresentRequest& request) {
   ++presents_;
   if (compose_ && request.read_back) {
-    read_back_ = compose_output(size_, picture_, cursor_ ? &*cursor_ : nullptr, &overlay_,
-                                &status_, request);
+    read_back_ = compose_output(size_, picture_, cursor_ ? &*cursor_ : nullptr, &overlay_, &status_,
+                                request);
   }
   return {};
 }
@@ -48,13 +48,13 @@ image::RgbaImage compose_output(OutputSize size, const image::RgbaImage& picture
     }
     const input::PictureRect r =
         picture_rect(request.mode, size.width, size.height, picture.width, picture.height);
-    for (std::int64_t oy = std::max(0, r.y); oy < std::min<std::int64_t>(r.y + r.height, size.height);
-         ++oy) {
+    for (std::int64_t oy = std::max(0, r.y);
+         oy < std::min<std::int64_t>(r.y + r.height, size.height); ++oy) {
       // The guest pixel whose area holds this output pixel's centre.
-      const auto gy = static_cast<std::uint32_t>(((2 * (oy - r.y) + 1) * std::int64_t{shown.height}) /
-                                                 (2 * std::int64_t{r.height}));
-      for (std::int64_t ox = std::max(0, r.x); ox < std::min<std::int64_t>(r.x + r.width, size.width);
-           ++ox) {
+      const auto gy = static_cast<std::uint32_t>(
+          ((2 * (oy - r.y) + 1) * std::int64_t{shown.height}) / (2 * std::int64_t{r.height}));
+      for (std::int64_t ox = std::max(0, r.x);
+           ox < std::min<std::int64_t>(r.x + r.width, size.width); ++ox) {
         const auto gx = static_cast<std::uint32_t>(
             ((2 * (ox - r.x) + 1) * std::int64_t{shown.width}) / (2 * std::int64_t{r.width}));
         out.set(static_cast<std::uint32_t>(ox), static_cast<std::uint32_t>(oy), shown.at(gx, gy));

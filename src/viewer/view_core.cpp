@@ -31,11 +31,7 @@ bool truncated(const b7::FrameInfo& info) {
 
 ViewCore::ViewCore(Presenter& presenter, FrameRing& ring, const FrameFeed& feed,
                    ViewCoreOptions options, const TextRenderer* text)
-    : presenter_(presenter),
-      ring_(ring),
-      feed_(feed),
-      options_(std::move(options)),
-      text_(text) {}
+    : presenter_(presenter), ring_(ring), feed_(feed), options_(std::move(options)), text_(text) {}
 
 void ViewCore::set_mode(ScaleMode mode) {
   options_.mode = mode;
@@ -54,11 +50,10 @@ void ViewCore::set_input_line(std::string line) {
 
 input::PictureRect ViewCore::picture_rect_in_output() const {
   const OutputSize out = presenter_.output_size();
-  return picture_rect(options_.mode, out.width, out.height, guest_size_.width,
-                      guest_size_.height);
+  return picture_rect(options_.mode, out.width, out.height, guest_size_.width, guest_size_.height);
 }
 
-void ViewCore::take_frame(TimePoint now, bool& changed) {
+void ViewCore::take_frame(bool& changed) {
   auto lease = ring_.acquire(have_generation_);
   if (!lease) return;
   const Frame& frame = lease->frame();
@@ -77,7 +72,6 @@ void ViewCore::take_frame(TimePoint now, bool& changed) {
   info_ = frame.info;
   guest_size_ = upright_size(frame.info);
   pending_latency_serial_ = frame.info.serial;
-  (void)now;
   changed = true;
 }
 
@@ -105,18 +99,20 @@ void ViewCore::update_state(bool& changed) {
     headline = "Waiting for the guest";
     detail = feed_.in_session()
                  ? "The capture agent is running; waiting for its first frame."
-                 : fmt::format("No capture agent writes to {} yet. Start the Looking Glass host "
-                               "(B7) or periscope-capture in the guest.",
-                               options_.source_name);
+                 : fmt::format(
+                       "No capture agent writes to {} yet. Start the Looking Glass host "
+                       "(B7) or periscope-capture in the guest.",
+                       options_.source_name);
   } else if (truncated(*info_)) {
     state = ViewState::kTooSmall;
     const std::uint64_t needed = b7::recommended_region_bytes(
         info_->frame_width, info_->frame_height, info_->type == b7::FrameType::kRgba16f ? 8 : 4);
     headline = fmt::format("IVSHMEM too small: use {} MiB", needed / (1024 * 1024));
-    detail = fmt::format("The guest's {}x{} {} frames do not fit in the shared memory. Give the "
-                         "ivshmem device {} MiB and restart the VM.",
-                         info_->frame_width, info_->frame_height,
-                         b7::frame_type_name(info_->type), needed / (1024 * 1024));
+    detail = fmt::format(
+        "The guest's {}x{} {} frames do not fit in the shared memory. Give the "
+        "ivshmem device {} MiB and restart the VM.",
+        info_->frame_width, info_->frame_height, b7::frame_type_name(info_->type),
+        needed / (1024 * 1024));
   }
   if (state != state_) {
     if (state == ViewState::kTooSmall) spdlog::warn("{}", headline);
@@ -139,7 +135,8 @@ void ViewCore::update_state(bool& changed) {
 
 void ViewCore::update_overlay(TimePoint now, bool& changed) {
   if (!options_.overlay || text_ == nullptr || now < next_overlay_) return;
-  const double seconds = overlay_base_at_ == TimePoint{} ? 0.0 : to_ms(now - overlay_base_at_) / 1e3;
+  const double seconds =
+      overlay_base_at_ == TimePoint{} ? 0.0 : to_ms(now - overlay_base_at_) / 1e3;
   OverlayModel model;
   if (seconds > 0) {
     model.updates_per_s =
@@ -167,7 +164,7 @@ void ViewCore::update_overlay(TimePoint now, bool& changed) {
 
 Result<bool> ViewCore::step(TimePoint now) {
   bool changed = dirty_;
-  take_frame(now, changed);
+  take_frame(changed);
   take_cursor(changed);
   update_state(changed);
   update_overlay(now, changed);
@@ -185,7 +182,8 @@ Result<bool> ViewCore::step(TimePoint now) {
   request.status = state_ != ViewState::kShowing;
   request.read_back = shoot;
   const TimePoint start = Clock::now();
-  if (auto presented = presenter_.present(request); !presented) return tl::unexpected(presented.error());
+  if (auto presented = presenter_.present(request); !presented)
+    return tl::unexpected(presented.error());
   const TimePoint shown = Clock::now();
   stats_.present_time.add(shown - start);
   ++stats_.presents;
@@ -202,6 +200,8 @@ Result<bool> ViewCore::step(TimePoint now) {
     pending_latency_serial_.reset();
   }
   if (shoot) {
+    screenshot_info_ = ScreenshotInfo{info_ ? info_->serial : 0, cursor_, picture_rect_in_output(),
+                                      presenter_.output_size()};
     screenshot_result_ = image::write_png(options_.screenshot_path, presenter_.last_read_back());
     if (*screenshot_result_) spdlog::info("screenshot written to {}", options_.screenshot_path);
   }

@@ -32,13 +32,21 @@ struct ViewCoreOptions {
 };
 
 struct ViewCoreStats {
-  std::uint64_t uploads{0};         // frames taken from the ring and uploaded
-  std::uint64_t presents{0};        // everything shown (frames, cursor moves, overlay)
+  std::uint64_t uploads{0};   // frames taken from the ring and uploaded
+  std::uint64_t presents{0};  // everything shown (frames, cursor moves, overlay)
   std::uint64_t frames_presented{0};
   std::uint64_t upload_errors{0};
   LatencyHistogram receive_to_present;  // frame whole in our memory -> shown
   LatencyHistogram upload_time;
   LatencyHistogram present_time;
+};
+
+// What a screenshot showed: which frame, where the cursor was, where the picture sat.
+struct ScreenshotInfo {
+  std::uint32_t serial{0};
+  CursorPosition cursor;
+  input::PictureRect picture;
+  OutputSize output;
 };
 
 // What the window shows instead of the picture, if anything.
@@ -72,10 +80,13 @@ class ViewCore {
   [[nodiscard]] const std::optional<Status>& screenshot_result() const {
     return screenshot_result_;
   }
+  [[nodiscard]] const std::optional<ScreenshotInfo>& screenshot_info() const {
+    return screenshot_info_;
+  }
   [[nodiscard]] const ViewCoreStats& stats() const { return stats_; }
 
  private:
-  void take_frame(TimePoint now, bool& changed);
+  void take_frame(bool& changed);
   void take_cursor(bool& changed);
   void update_state(bool& changed);
   void update_overlay(TimePoint now, bool& changed);
@@ -107,6 +118,7 @@ class ViewCore {
   std::deque<double> latency_history_ms_;
 
   std::optional<Status> screenshot_result_;
+  std::optional<ScreenshotInfo> screenshot_info_;
   ViewCoreStats stats_;
 };
 
