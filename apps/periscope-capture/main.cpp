@@ -30,7 +30,8 @@ constexpr double kMiB = 1024.0 * 1024.0;
 
 int run(const std::string& shm_path, const std::string& source_name, const std::string& size_text,
         double fps, const std::string& format_name, std::optional<double> seconds,
-        bool allow_truncated, const std::string& post_clock_path, bool full_damage) {
+        bool allow_truncated, const std::string& post_clock_path, bool full_damage,
+        int rotate_degrees) {
   using namespace periscope;
   auto size = parse_dimensions(size_text);
   if (!size) {
@@ -122,6 +123,7 @@ int run(const std::string& shm_path, const std::string& source_name, const std::
   }
   loop.stop = &g_stop;
   loop.full_damage = full_damage;
+  loop.rotation = static_cast<b7::FrameRotation>(rotate_degrees / 90);
   auto stats = capture::run_capture_loop(**source, **producer, loop);
   if (!stats) {
     spdlog::error("{}", stats.error().message);
@@ -151,6 +153,7 @@ int main(int argc, char** argv) {
   bool allow_truncated = false;
   std::string post_clock;
   bool full_damage = false;
+  int rotate_degrees = 0;
   std::string log_level = "info";
   app.add_option("--shm", shm,
                  "shared memory to write: a /dev/shm file, /dev/kvmfr0, or an IVSHMEM BAR "
@@ -162,6 +165,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--format", format, "pixel format: bgra rgba rgba10 rgba16f bgr32 rgb24")
       ->capture_default_str();
+  app.add_option("--rotate", rotate_degrees,
+                 "say the guest's display is rotated clockwise by 0, 90, 180 or 270 degrees")
+      ->check(CLI::IsMember({0, 90, 180, 270}))
+      ->capture_default_str();
   app.add_option("--seconds", seconds, "stop after this many seconds (default: until Ctrl-C)");
   app.add_flag("--allow-truncated", allow_truncated,
                "send the top of frames too big for the region, flagged as truncated");
@@ -172,5 +179,6 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   periscope::init_logging("periscope-capture", log_level);
-  return run(shm, source, size, fps, format, seconds, allow_truncated, post_clock, full_damage);
+  return run(shm, source, size, fps, format, seconds, allow_truncated, post_clock, full_damage,
+             rotate_degrees);
 }

@@ -35,7 +35,8 @@ Result<CaptureLoopStats> run_capture_loop(CaptureSource& source, Producer& produ
     switch (source.capture_frame(Milliseconds(100), frame)) {
       case CaptureStatus::kOk: {
         ++stats.frames_captured;
-        const FrameDesc desc{frame.type, frame.width, frame.height};
+        FrameDesc desc{frame.type, frame.width, frame.height};
+        desc.rotation = options.rotation;
         auto written = producer.write_frame(desc, frame.pixels.data(), frame.pitch,
                                             options.full_damage ? everything : frame.damage,
                                             options.slot_wait);

@@ -27,6 +27,8 @@ struct CaptureLoopOptions {
   // How long a frame may wait for a slot the consumer still reads before it is dropped.
   Nanoseconds slot_wait{Milliseconds(50)};
   bool full_damage{false};  // send every frame as wholly changed (the benchmark's worst case)
+  // Says the guest's display is rotated (the frames stay unrotated, as B7 sends them).
+  b7::FrameRotation rotation{b7::FrameRotation::k0};
   const std::atomic<bool>* stop{nullptr};
   std::function<void(const CaptureLoopStats&)> every_second;
 };

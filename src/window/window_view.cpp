@@ -285,6 +285,15 @@ int run_window_view(const WindowViewOptions& options) {
     return 2;
   }
   SdlVideo sdl;
+  // With no display SDL falls back to drawing off screen, which would be a window nobody
+  // sees; only take that when asked for (SDL_VIDEODRIVER=offscreen, for benchmarks).
+  const std::string_view driver = SDL_GetCurrentVideoDriver();
+  if ((driver == "offscreen" || driver == "dummy") && std::getenv("SDL_VIDEODRIVER") == nullptr) {
+    spdlog::error(
+        "cannot open a window: no display (DISPLAY and WAYLAND_DISPLAY are not set or not "
+        "reachable). Without one, use `periscope view --headless`.");
+    return 2;
+  }
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_ES);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
   SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
