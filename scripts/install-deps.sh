@@ -13,7 +13,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # window tests run on a virtual X server
-  xvfb xauth
+  xvfb xauth xdotool
 )
 
 missing=()

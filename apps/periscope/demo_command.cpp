@@ -68,7 +68,9 @@ int run_demo(DemoOptions& options) {
     w.post_clock_path = clock_path;
     w.seconds = options.view.seconds;
     w.stats_json_path = options.view.stats_json_path;
-    w.title = fmt::format("Periscope demo: test pattern {} {}", options.size, options.format);
+    if (w.title == window::WindowViewOptions{}.title) {
+      w.title = fmt::format("Periscope demo: test pattern {} {}", options.size, options.format);
+    }
     w.stop = &g_stop;
     if (!options.view.dump_frame_path.empty()) {
       spdlog::warn("--dump-frame is for --headless; use --screenshot with a window");

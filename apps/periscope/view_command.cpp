@@ -49,6 +49,7 @@ void add_view_options(CLI::App& command, window::WindowViewOptions& options) {
   command.add_option("--qmp", options.qmp_path,
                      "the VM's QMP socket: send keyboard and mouse to the VM (without it the "
                      "window is view-only)");
+  command.add_option("--title", options.title, "the window's title")->capture_default_str();
   command
       .add_option("--escape-key", options.escape_key,
                   "the key for shortcuts and capture (never sent to the VM)")

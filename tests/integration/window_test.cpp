@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "../unit/fake_qmp_server.hpp"
 #include "capture/test_pattern.hpp"
 #include "image/cursor_blend.hpp"
 #include "image/frame_to_rgba.hpp"
@@ -383,6 +384,95 @@ TEST(Window, AMissingQmpSocketKeepsShowingFrames) {
   EXPECT_NE(shot.stats["input"]["last_error"].get<std::string>(), "");
   const Comparison c = compare(scene, shot);
   EXPECT_EQ(c.mismatches, 0U) << c.first;
+}
+
+}  // namespace
+}  // namespace periscope::testing
+
+namespace periscope::testing {
+namespace {
+
+bool has_xdotool() {
+  return ::access("/usr/bin/xdotool", X_OK) == 0;
+}
+
+// A line of the QMP conversation that carries this event.
+bool sent(const std::vector<std::string>& lines, const std::string& needle) {
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+}
+
+// Real X input events (XTest, through xdotool) on the real window reach a QMP server as the
+// exact input-send-event commands QEMU expects; focus loss releases a held key at once.
+TEST(WindowInput, KeysMouseAndFocusLossReachQmp) {
+  REQUIRE_XVFB();
+  if (!has_xdotool()) GTEST_SKIP() << "xdotool is not installed: run scripts/install-deps.sh";
+  TempPath shm("win-input");
+  TempPath log("win-input.log", "/tmp");
+  shm.resize(32 * kMiB);
+  const std::string socket = input::fake_qmp::unique_socket_path();
+  input::fake_qmp::FakeQmpServer qemu(socket, [](input::fake_qmp::Peer& peer) {
+    input::fake_qmp::serve_handshake(peer);
+    for (;;) {
+      const auto command = peer.read_command();
+      if (command.is_null()) return;
+      peer.reply_return(command);
+    }
+  });
+  auto agent = Subprocess::spawn(
+      {bin("periscope-capture"), "--shm", shm.str(), "--size", "320x200", "--fps", "30"});
+  ASSERT_TRUE(agent);
+  auto viewer = Subprocess::spawn(
+      {bin("periscope"), "view", "--shm", shm.str(), "--qmp", socket, "--seconds", "20",
+       "--window-width", "640", "--window-height", "480", "--title", "periscope-input-test"},
+      log.str(), log.str());
+  ASSERT_TRUE(viewer);
+  const auto found =
+      run({"/usr/bin/xdotool", "search", "--sync", "--name", "periscope-input-test"}, seconds(10));
+  ASSERT_EQ(found.status, 0) << found.output << read_file(log.str());
+  const std::string window = found.output.substr(0, found.output.find('\n'));
+  const auto xdo = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "/usr/bin/xdotool");
+    const auto r = run(args, seconds(10));
+    EXPECT_EQ(r.status, 0) << r.output;
+  };
+  const auto wait_for = [&](const std::string& needle) {
+    for (int i = 0; i < 100; ++i) {
+      if (sent(qemu.received(), needle)) return true;
+      ::usleep(20000);
+    }
+    return false;
+  };
+  xdo({"windowfocus", "--sync", window});
+  ASSERT_TRUE(wait_for("query-version")) << "the viewer connects and probes the version";
+  xdo({"key", "a"});
+  EXPECT_TRUE(
+      wait_for(R"({"type":"key","data":{"down":false,"key":{"type":"qcode","data":"a"}}})"));
+  EXPECT_TRUE(sent(qemu.received(),
+                   R"({"type":"key","data":{"down":true,"key":{"type":"qcode","data":"a"}}})"));
+  // The window centre; a 320x200 guest fits as 640x400 at y = 40, so (320, 240) is the middle
+  // of the picture: 32767 * 320/639 and 32767 * 200/399 on the tablet.
+  xdo({"mousemove", "--window", window, "320", "240"});
+  xdo({"click", "1"});
+  EXPECT_TRUE(wait_for(R"({"type":"btn","data":{"down":false,"button":"left"}})"));
+  EXPECT_TRUE(sent(qemu.received(), R"({"type":"abs","data":{"axis":"x","value":16409}})"));
+  EXPECT_TRUE(sent(qemu.received(), R"({"type":"abs","data":{"axis":"y","value":16425}})"));
+  xdo({"key", "ctrl+Right"});
+  EXPECT_TRUE(wait_for(R"("data":"right"}}})"));
+  EXPECT_TRUE(sent(qemu.received(), R"("data":"ctrl"}}})"));
+
+  // Shift held, then the window loses focus (unmapped): the viewer releases shift by itself.
+  xdo({"keydown", "shift"});
+  ASSERT_TRUE(wait_for(R"({"down":true,"key":{"type":"qcode","data":"shift"}})"));
+  xdo({"windowunmap", "--sync", window});
+  EXPECT_TRUE(wait_for(R"({"down":false,"key":{"type":"qcode","data":"shift"}})"))
+      << "a key held when focus goes must be released in the guest";
+  EXPECT_FALSE(viewer->wait_for(Milliseconds(0))) << "released on focus loss, not at exit";
+  run({"/usr/bin/xdotool", "keyup", "shift"}, seconds(5));
+
+  EXPECT_EQ(viewer->terminate(), 0) << read_file(log.str());
+  agent->terminate();
+  qemu.join();
 }
 
 }  // namespace
