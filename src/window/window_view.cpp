@@ -18,29 +18,11 @@
 #include "viewer/stats_report.hpp"
 #include "viewer/text_renderer.hpp"
 #include "viewer/view_core.hpp"
-#include "window/gl_presenter.hpp"
+#include "window/gl_window.hpp"
 
 namespace periscope::window {
 
 namespace {
-
-// SDL's global state, torn down when the view ends (also on early returns).
-struct SdlVideo {
-  SdlVideo() = default;
-  SdlVideo(const SdlVideo&) = delete;
-  SdlVideo& operator=(const SdlVideo&) = delete;
-  ~SdlVideo() { SDL_Quit(); }
-};
-
-struct WindowCloser {
-  void operator()(SDL_Window* w) const { SDL_DestroyWindow(w); }
-};
-using WindowPtr = std::unique_ptr<SDL_Window, WindowCloser>;
-
-struct ContextCloser {
-  void operator()(void* c) const { SDL_GL_DeleteContext(c); }
-};
-using ContextPtr = std::unique_ptr<void, ContextCloser>;
 
 bool write_text_atomically(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
@@ -270,69 +252,15 @@ int run_window_view(const WindowViewOptions& options) {
     post_clock.emplace(std::move(*clock));
   }
 
-  // Native Wayland when the desktop is Wayland (SDL 2.26 would pick XWayland first).
-  const char* wayland = std::getenv("WAYLAND_DISPLAY");
-  if (wayland != nullptr && *wayland != '\0' && std::getenv("SDL_VIDEODRIVER") == nullptr) {
-    SDL_SetHint(SDL_HINT_VIDEODRIVER, "wayland,x11");
-  }
-  SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
-  SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
-  if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
-    spdlog::error(
-        "cannot open a window ({}). Is there a display (DISPLAY or WAYLAND_DISPLAY)? Without "
-        "one, use `periscope view --headless`.",
-        SDL_GetError());
-    return 2;
-  }
-  SdlVideo sdl;
-  // With no display SDL falls back to drawing off screen, which would be a window nobody
-  // sees; only take that when asked for (SDL_VIDEODRIVER=offscreen, for benchmarks).
-  const std::string_view driver = SDL_GetCurrentVideoDriver();
-  if ((driver == "offscreen" || driver == "dummy") && std::getenv("SDL_VIDEODRIVER") == nullptr) {
-    spdlog::error(
-        "cannot open a window: no display (DISPLAY and WAYLAND_DISPLAY are not set or not "
-        "reachable). Without one, use `periscope view --headless`.");
-    return 2;
-  }
-  SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_ES);
-  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
-  SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
-  SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
-  Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
-  if (options.fullscreen) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-  WindowPtr window(SDL_CreateWindow(options.title.c_str(), SDL_WINDOWPOS_CENTERED,
-                                    SDL_WINDOWPOS_CENTERED, static_cast<int>(options.window_width),
-                                    static_cast<int>(options.window_height), flags));
+  auto window =
+      GlWindow::open(GlWindowOptions{options.title, options.window_width, options.window_height,
+                                     options.fullscreen, options.vsync});
   if (!window) {
-    spdlog::error("cannot open a window: {}", SDL_GetError());
-    return 2;
+    spdlog::error("{}", window.error().message);
+    return window.error().code == ErrorCode::kNotFound ? 2 : 1;
   }
-  ContextPtr context(SDL_GL_CreateContext(window.get()));
-  if (!context) {
-    spdlog::error("no OpenGL ES 3.0 context: {}", SDL_GetError());
-    return 1;
-  }
-  // Vsync off: a frame is shown the moment it is whole (the lowest latency; the compositor
-  // still paces the desktop). On: presents wait for the display, late frames are skipped.
-  if (SDL_GL_SetSwapInterval(options.vsync ? 1 : 0) != 0) {
-    spdlog::warn("cannot set the swap interval: {}", SDL_GetError());
-  }
-  auto presenter = GlPresenter::create(GlHooks{[w = window.get()] {
-                                                 int dw = 0;
-                                                 int dh = 0;
-                                                 SDL_GL_GetDrawableSize(w, &dw, &dh);
-                                                 return viewer::OutputSize{
-                                                     static_cast<std::uint32_t>(std::max(dw, 0)),
-                                                     static_cast<std::uint32_t>(std::max(dh, 0))};
-                                               },
-                                               [w = window.get()] { SDL_GL_SwapWindow(w); }});
-  if (!presenter) {
-    spdlog::error("{}", presenter.error().message);
-    return 1;
-  }
-  spdlog::info("window: {} via SDL {} ({})",
-               reinterpret_cast<const char*>(glGetString(GL_RENDERER)), SDL_GetCurrentVideoDriver(),
-               reinterpret_cast<const char*>(glGetString(GL_VERSION)));
+  GlPresenter* presenter = &(*window)->presenter();
+  spdlog::info("window: {}", (*window)->description());
 
   std::optional<viewer::TextRenderer> text;
   if (auto opened = viewer::TextRenderer::open(16)) {
@@ -364,8 +292,7 @@ int run_window_view(const WindowViewOptions& options) {
         std::max<std::uint64_t>(1, options.screenshot_after_frames);
   }
   core_options.source_name = options.shm_path;
-  viewer::ViewCore core(**presenter, receiver.frames(), feed, core_options,
-                        text ? &*text : nullptr);
+  viewer::ViewCore core(*presenter, receiver.frames(), feed, core_options, text ? &*text : nullptr);
 
   std::unique_ptr<input::InputSession> session;
   if (!options.qmp_path.empty()) {
@@ -376,7 +303,7 @@ int run_window_view(const WindowViewOptions& options) {
   } else {
     spdlog::info("view only: no --qmp, so the keyboard and mouse stay with this desktop");
   }
-  WindowView view(options, window.get(), core, session.get(), *escape);
+  WindowView view(options, (*window)->sdl(), core, session.get(), *escape);
 
   receiver.start();
   const TimePoint start = Clock::now();
@@ -418,7 +345,7 @@ int run_window_view(const WindowViewOptions& options) {
   const viewer::ReceiverStats stats = receiver.snapshot();
   nlohmann::json json = viewer::stats_to_json(stats, end - start, end);
   const viewer::ViewCoreStats& shown = core.stats();
-  json["presenter"] = (*presenter)->name();
+  json["presenter"] = presenter->name();
   json["frames_presented"] = shown.frames_presented;
   json["presents"] = shown.presents;
   json["receive_to_present_ms"] = viewer::latency_to_json(shown.receive_to_present);
