@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "bench/prerendered_source.hpp"
+#include "bench/producer_child.hpp"
 #include "common/latency_histogram.hpp"
 #include "common/log.hpp"
 #include "common/mapped_region.hpp"
@@ -27,52 +27,6 @@ namespace periscope::bench {
 namespace {
 
 constexpr double kFramePeriod240HzMs = 1000.0 / 240.0;
-
-// What the parent tells the producer child, through a shared anonymous page.
-struct Control {
-  enum Phase : int { kUnpaced = 0, kPaced = 1, kIdle = 2, kExit = 3 };
-  std::atomic<int> phase{kUnpaced};
-  std::atomic<double> paced_fps{240};
-};
-
-// The producer child: frames as fast as the relay takes them, or paced, or none (the heartbeat
-// thread keeps the session alive throughout).
-[[noreturn]] void run_producer_child(LocalRelayFiles& files, const RelayBenchOptions& options,
-                                     Control& control) {
-  // The mappings were made before fork() and are shared with the parent.
-  ProducerOptions producer_options;
-  producer_options.info.hostver = "periscope-bench";
-  producer_options.on_frame_posted = [&](std::uint32_t serial, TimePoint at) {
-    files.post_clock().record(serial, at);
-  };
-  auto producer = Producer::create(SharedRegion(files.region().bytes()), producer_options);
-  if (!producer) ::_exit(4);
-  PrerenderedSource source({options.width, options.height, 0.0, options.type});
-  use_fine_timer_slack();
-  capture::CapturedFrame frame;
-  const std::vector<b7::DamageRect> everything;
-  TimePoint next = Clock::now();
-  for (int phase = control.phase.load(); phase != Control::kExit; phase = control.phase.load()) {
-    if (phase == Control::kIdle) {
-      precise_sleep(Milliseconds(10));
-      continue;
-    }
-    if (phase == Control::kPaced) {
-      const TimePoint now = Clock::now();
-      if (next > now) precise_sleep(next - now);
-      const Nanoseconds period = from_seconds(1.0 / control.paced_fps.load());
-      next = std::max(next + period, Clock::now() - period);  // no burst after a stall
-    }
-    source.capture_frame(Nanoseconds(0), frame);
-    const FrameDesc desc{frame.type, frame.width, frame.height};
-    // A long slot wait: measure the relay, not drops.
-    if (!(*producer)->write_frame(desc, frame.pixels.data(), frame.pitch, everything,
-                                  std::chrono::seconds(2))) {
-      ::_exit(5);
-    }
-  }
-  ::_exit(0);
-}
 
 double process_cpu_seconds() {
   timespec ts{};
@@ -165,25 +119,10 @@ Result<nlohmann::json> run_relay_bench(const RelayBenchOptions& options) {
 
   auto files = LocalRelayFiles::create("bench", region_bytes, options.shm_dir);
   if (!files) return tl::unexpected(files.error());
-  void* page =
-      ::mmap(nullptr, sizeof(Control), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (page == MAP_FAILED) return fail_errno(errno, "mmap control page");
-  ScopeExit unmap([&] { ::munmap(page, sizeof(Control)); });
-  auto& control = *new (page) Control;
-
   // Fork before any thread of ours exists.
-  const pid_t child = ::fork();
-  if (child < 0) return fail_errno(errno, "fork");
-  if (child == 0) run_producer_child(*files, options, control);
-  ScopeExit reap([&] {
-    control.phase = Control::kExit;
-    int status = 0;
-    if (::waitpid(child, &status, WNOHANG) == 0) {
-      sleep_unless_stopped(0.5, nullptr);
-      ::kill(child, SIGKILL);
-      ::waitpid(child, &status, 0);
-    }
-  });
+  auto child = ProducerChild::start(*files, {options.width, options.height, options.type});
+  if (!child) return tl::unexpected(child.error());
+  ProducerControl& control = child->control();
 
   Meter meter(files->post_clock());
   viewer::Receiver receiver(SharedRegion(files->region().bytes()), viewer::ReceiverOptions{},
@@ -199,13 +138,13 @@ Result<nlohmann::json> run_relay_bench(const RelayBenchOptions& options) {
 
   // 2. Latency: frames paced at a display's rate, so no frame waits behind another.
   control.paced_fps = options.latency_fps;
-  control.phase = Control::kPaced;
+  control.phase = ProducerControl::kPaced;
   sleep_unless_stopped(0.3, options.stop);
   PhaseResult paced;
   const double paced_s = measure(meter, paced, std::max(2.0, options.seconds / 2), options.stop);
 
   // 3. Idle: the producer keeps its heartbeat but sends nothing; what does the consumer cost?
-  control.phase = Control::kIdle;
+  control.phase = ProducerControl::kIdle;
   sleep_unless_stopped(0.5, options.stop);
   const double cpu0 = process_cpu_seconds();
   const TimePoint idle_start = Clock::now();

@@ -2,10 +2,13 @@
 #include <memory>
 
 #include "bench/relay_bench.hpp"
+#include "bench/view_bench.hpp"
 #include "commands.hpp"
 #include "common/dimensions.hpp"
 #include "common/log.hpp"
 #include "relay/frame_format.hpp"
+#include "viewer/software_presenter.hpp"
+#include "window/gl_window.hpp"
 
 namespace periscope::app {
 
@@ -66,6 +69,84 @@ int run_relay(const BenchArgs& args) {
   return 0;
 }
 
+struct ViewBenchArgs {
+  std::string size{"2560x1440"};
+  std::string format{"bgra"};
+  std::string presenter{"headless"};
+  double seconds{2};
+  int rounds{3};
+  double paced_fps{144};
+  bool json{false};
+};
+
+int run_view(const ViewBenchArgs& args) {
+  auto size = parse_dimensions(args.size);
+  if (!size) {
+    spdlog::error("{}", size.error().message);
+    return 2;
+  }
+  auto type = b7::parse_frame_type(args.format);
+  if (!type) {
+    spdlog::error("bad --format '{}'", args.format);
+    return 2;
+  }
+  bench::ViewBenchOptions options;
+  options.width = size->width;
+  options.height = size->height;
+  options.type = *type;
+  options.seconds = args.seconds;
+  options.rounds = args.rounds;
+  options.paced_fps = args.paced_fps;
+  options.stop = &g_stop;
+  std::string description = "no drawing";
+  const std::uint32_t width = size->width;
+  const std::uint32_t height = size->height;
+  bench::PresenterFactory factory;
+  if (args.presenter == "gl") {
+    factory = [&]() -> Result<std::shared_ptr<viewer::Presenter>> {
+      // A window the guest's size, so present() draws every pixel once (1:1).
+      auto window = window::GlWindow::open({"periscope bench", width, height, false, false});
+      if (!window) return tl::unexpected(window.error());
+      description = (*window)->description();
+      std::shared_ptr<window::GlWindow> owner(std::move(*window));
+      return std::shared_ptr<viewer::Presenter>(owner, &owner->presenter());
+    };
+  } else {
+    factory = [&]() -> Result<std::shared_ptr<viewer::Presenter>> {
+      return std::make_shared<viewer::SoftwarePresenter>(viewer::OutputSize{width, height}, false);
+    };
+  }
+  auto result = bench::run_view_bench(options, factory);
+  if (!result) {
+    spdlog::error("{}", result.error().message);
+    return 1;
+  }
+  auto& r = *result;
+  r["presenter_description"] = description;
+  if (args.json) {
+    std::puts(r.dump(2).c_str());
+    return 0;
+  }
+  const auto& p = r["paced"];
+  std::printf(
+      "view %s %s, %s presenter (%s):\n"
+      "  throughput: relay only %.1f frames/s, relay + view %.1f frames/s (%.1f shown/s): the "
+      "view adds %.1f%% (median of %zu rounds)\n"
+      "  view loop CPU %.3f ms per frame = %.1f%% of the relay's %.2f ms per frame\n"
+      "  paced at %.0f fps: presented %.1f/s, receive->present p50 %.2f p99 %.2f max %.2f ms "
+      "(upload p50 %.2f, present p50 %.2f)\n",
+      r["size"].get<std::string>().c_str(), r["format"].get<std::string>().c_str(),
+      r["presenter"].get<std::string>().c_str(), description.c_str(),
+      r["relay_only_frames_per_s"].get<double>(), r["with_view_frames_per_s"].get<double>(),
+      r["presented_per_s"].get<double>(), r["added_cost_percent"].get<double>(), r["rounds"].size(),
+      r["view_cpu_ms_per_frame"].get<double>(), r["view_cpu_percent_of_relay_frame"].get<double>(),
+      r["relay_ms_per_frame"].get<double>(), p["target_fps"].get<double>(),
+      p["presented_per_s"].get<double>(), p["receive_to_present_ms"].value("p50", 0.0),
+      p["receive_to_present_ms"].value("p99", 0.0), p["receive_to_present_ms"].value("max", 0.0),
+      p["upload_ms"].value("p50", 0.0), p["present_ms"].value("p50", 0.0));
+  return 0;
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, int& exit_code) {
@@ -81,6 +162,24 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   relay->add_flag("--json", args->json, "print the result as JSON");
   relay->callback([args, &exit_code] { exit_code = run_relay(*args); });
+
+  auto* view = bench->add_subcommand(
+      "view", "what the viewer adds to the relay: throughput and receive->present latency");
+  auto vargs = std::make_shared<ViewBenchArgs>();
+  view->add_option("--size", vargs->size, "frame size")->capture_default_str();
+  view->add_option("--format", vargs->format, "pixel format")->capture_default_str();
+  view->add_option("--presenter", vargs->presenter,
+                   "headless (no drawing: the view loop's own cost) or gl (a window; needs a "
+                   "display, e.g. xvfb-run, or SDL_VIDEODRIVER=offscreen)")
+      ->check(CLI::IsMember({"headless", "gl"}))
+      ->capture_default_str();
+  view->add_option("--seconds", vargs->seconds, "each measurement's length")->capture_default_str();
+  view->add_option("--rounds", vargs->rounds, "relay-only / relay+view rounds (medians reported)")
+      ->capture_default_str();
+  view->add_option("--paced-fps", vargs->paced_fps, "frame rate of the latency phase")
+      ->capture_default_str();
+  view->add_flag("--json", vargs->json, "print the result as JSON");
+  view->callback([vargs, &exit_code] { exit_code = run_view(*vargs); });
 }
 
 }  // namespace periscope::app
