@@ -10,14 +10,14 @@
 namespace periscope::app {
 
 void add_view_options(CLI::App& command, window::WindowViewOptions& options) {
-  static const std::map<std::string, viewer::ScaleMode> kScaleModes{
-      {"fit", viewer::ScaleMode::kFit},
-      {"integer", viewer::ScaleMode::kInteger},
-      {"stretch", viewer::ScaleMode::kStretch},
-      {"native", viewer::ScaleMode::kNative}};
   command
-      .add_option("--scale", options.scale, "fit (keep aspect), integer, stretch or native (1:1)")
-      ->transform(CLI::CheckedTransformer(kScaleModes, CLI::ignore_case))
+      .add_option_function<std::string>(
+          "--scale",
+          [&options](const std::string& name) {
+            options.scale = *viewer::parse_scale_mode(name);  // checked below
+          },
+          "fit (keep aspect), integer, stretch or native (1:1)")
+      ->check(CLI::IsMember({"fit", "integer", "stretch", "native"}))
       ->default_str("fit");
   command
       .add_flag("--overlay,!--no-overlay", options.overlay,
