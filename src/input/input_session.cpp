@@ -145,6 +145,25 @@ void InputSession::run() {
   release_at_stop();
 }
 
+namespace {
+
+// `query-mice` lists the VM's pointing devices; an absolute one (usb-tablet, virtio-tablet)
+// is what `abs` events reach. A reply of any other shape means "unknown", not "none".
+std::optional<bool> probe_absolute_pointer(QmpClient& client) {
+  auto reply = client.send(Json{{"execute", "query-mice"}});
+  if (!reply || !reply->is_array()) return std::nullopt;
+  bool absolute = false;
+  for (const Json& mouse : *reply) {
+    if (!mouse.is_object()) return std::nullopt;
+    const auto it = mouse.find("absolute");
+    if (it == mouse.end() || !it->is_boolean()) return std::nullopt;
+    absolute = absolute || it->get<bool>();
+  }
+  return absolute;
+}
+
+}  // namespace
+
 void InputSession::try_connect() {
   Status connected;
   if (client_) {
@@ -164,6 +183,8 @@ void InputSession::try_connect() {
     return;
   }
   last_send_timed_out_ = false;
+  const std::optional<bool> absolute = probe_absolute_pointer(*client_);
+  if (!client_->connected()) return;  // the probe found a broken stream: retried later
   const QmpVersion version = client_->version();
   spdlog::info("input: connected to QEMU {}.{}.{} at {}", version.major, version.minor,
                version.micro, options_.socket_path);
@@ -171,6 +192,7 @@ void InputSession::try_connect() {
     const std::lock_guard lock(mutex_);
     status_.connected = true;
     status_.version = version;
+    status_.has_absolute_pointer = absolute;
     ++status_.connects;
   }
   // Keys pressed before a lost connection may still be down in the guest (QEMU kept running)

@@ -52,6 +52,9 @@ struct InputSessionStatus {
   std::uint64_t events_dropped{0};
   std::uint64_t send_failures{0};  // commands that failed (QEMU's refusals included)
   std::uint64_t connects{0};       // successful handshakes, the first one included
+  // Whether the VM has an absolute pointing device (a tablet) that takes `abs` events, from
+  // `query-mice` at connect time; nullopt when QEMU did not say.
+  std::optional<bool> has_absolute_pointer;
 };
 
 class InputSession {

@@ -66,6 +66,10 @@ class WindowView {
   [[nodiscard]] bool captured() const { return captured_; }
   void follow_guest_size();
   [[nodiscard]] std::string input_line() const;
+  // True unless the VM said it has no absolute pointing device (unknown counts as a tablet).
+  [[nodiscard]] bool vm_has_tablet() const {
+    return session_ == nullptr || session_->status().has_absolute_pointer.value_or(true);
+  }
 
  private:
   void on_key(const SDL_KeyboardEvent& key);
@@ -176,7 +180,9 @@ void WindowView::handle(const SDL_Event& event) {
       return;
     case SDL_MOUSEMOTION:
       if (session_ == nullptr) return;
-      if (captured_) {
+      if (captured_ || !vm_has_tablet()) {
+        // Without a tablet in the VM absolute positions would be ignored: relative motion at
+        // least moves the guest's pointer (it may drift from ours with acceleration on).
         session_->move_relative(event.motion.xrel, event.motion.yrel);
       } else {
         const auto [x, y] = to_drawable(event.motion.x, event.motion.y);
@@ -187,7 +193,7 @@ void WindowView::handle(const SDL_Event& event) {
     case SDL_MOUSEBUTTONUP:
       if (session_ == nullptr) return;
       if (auto button = sdl_button(event.button.button)) {
-        if (!captured_) {
+        if (!captured_ && vm_has_tablet()) {
           // Make sure the click lands where the host pointer is.
           const auto [x, y] = to_drawable(event.button.x, event.button.y);
           session_->move_absolute(input::window_to_absolute(x, y, core_.picture_rect_in_output()));
@@ -225,7 +231,9 @@ std::string WindowView::input_line() const {
   if (session_ == nullptr) return "input: view only (no --qmp)";
   const input::InputSessionStatus status = session_->status();
   if (!status.connected) return "QMP: connecting...";
-  return captured_ ? "input: captured (relative)" : "input: absolute (tablet)";
+  if (captured_) return "input: captured (relative)";
+  return status.has_absolute_pointer.value_or(true) ? "input: absolute (tablet)"
+                                                    : "input: relative (no tablet in the VM)";
 }
 
 }  // namespace

@@ -186,6 +186,18 @@ inline void serve_handshake(Peer& peer, int major = 7, int minor = 2) {
                                       std::to_string(major) + R"(}, "package": ""}})");
 }
 
+// The handshake and the `query-mice` probe an InputSession sends right after it.
+inline void serve_session_start(Peer& peer, int major = 7, int minor = 2, bool tablet = true) {
+  serve_handshake(peer, major, minor);
+  const std::string mice =
+      std::string(R"({"return": [{"name": "QEMU PS/2 Mouse", "index": 0, "current": false, )"
+                  R"("absolute": false})") +
+      (tablet ? R"(, {"name": "QEMU HID Tablet", "index": 1, "current": true, "absolute": true})"
+              : "") +
+      "]}";
+  peer.reply(peer.read_command(), mice);
+}
+
 inline QmpOptions fast_options() {
   QmpOptions options;
   options.timeout = 300ms;

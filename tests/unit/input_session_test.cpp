@@ -18,6 +18,7 @@ using namespace std::chrono_literals;
 using fake_qmp::FakeQmpServer;
 using fake_qmp::Peer;
 using fake_qmp::serve_handshake;
+using fake_qmp::serve_session_start;
 using fake_qmp::unique_socket_path;
 
 constexpr Milliseconds kInterval = 50ms;  // the reconnect interval in these tests
@@ -56,7 +57,7 @@ struct Gate {
   std::promise<void> open;
 
   void serve(Peer& peer) {
-    serve_handshake(peer);
+    serve_session_start(peer);
     const Json first = peer.read_command();
     reached.set_value();
     open.get_future().wait_for(5s);
@@ -75,20 +76,56 @@ Json events_of(const std::string& line) {
   return command["arguments"]["events"];
 }
 
+// What the client sent, without the `query-mice` probe that follows every handshake (so the
+// tests below count the handshake and the input commands only).
+std::vector<std::string> sent_lines(FakeQmpServer& server) {
+  std::vector<std::string> lines = server.received();
+  std::erase_if(lines,
+                [](const std::string& l) { return l.find("query-mice") != std::string::npos; });
+  return lines;
+}
+
 std::vector<std::string> lines_once_at_least(FakeQmpServer& server, std::size_t count) {
-  EXPECT_TRUE(eventually([&] { return server.received().size() >= count; }))
-      << "the server got " << server.received().size() << " lines, expected " << count;
-  return server.received();
+  EXPECT_TRUE(eventually([&] { return sent_lines(server).size() >= count; }))
+      << "the server got " << sent_lines(server).size() << " lines, expected " << count;
+  return sent_lines(server);
 }
 
 bool connected(const InputSession& session) {
   return session.status().connected;
 }
 
-TEST(InputSession, KeyPressAndReleaseOnTheWire) {
+TEST(InputSession, TheProbeSaysWhetherTheVmHasATablet) {
+  for (const bool tablet : {true, false}) {
+    const std::string path = unique_socket_path();
+    FakeQmpServer server(path, [tablet](Peer& peer) {
+      serve_session_start(peer, 7, 2, tablet);
+      reply_to_everything(peer);
+    });
+    InputSession session(fast_options(path));
+    session.start();
+    ASSERT_TRUE(eventually([&] { return connected(session); }));
+    EXPECT_EQ(session.status().has_absolute_pointer, tablet);
+    EXPECT_NE(server.received().at(2).find("query-mice"), std::string::npos);
+    session.stop();
+  }
+  // A reply of another shape is "unknown", and the session still works.
   const std::string path = unique_socket_path();
   FakeQmpServer server(path, [](Peer& peer) {
     serve_handshake(peer);
+    reply_to_everything(peer);  // {"return": {}} to query-mice
+  });
+  InputSession session(fast_options(path));
+  session.start();
+  ASSERT_TRUE(eventually([&] { return connected(session); }));
+  EXPECT_FALSE(session.status().has_absolute_pointer);
+  session.stop();
+}
+
+TEST(InputSession, KeyPressAndReleaseOnTheWire) {
+  const std::string path = unique_socket_path();
+  FakeQmpServer server(path, [](Peer& peer) {
+    serve_session_start(peer);
     reply_to_everything(peer);
   });
   InputSession session(fast_options(path));
@@ -109,22 +146,22 @@ TEST(InputSession, KeyPressAndReleaseOnTheWire) {
   EXPECT_EQ(lines[1], R"({"execute":"query-version","id":2})");
   EXPECT_EQ(lines[2],
             R"({"execute":"input-send-event","arguments":{"events":[)"
-            R"({"type":"key","data":{"down":true,"key":{"type":"qcode","data":"a"}}}]},"id":3})");
+            R"({"type":"key","data":{"down":true,"key":{"type":"qcode","data":"a"}}}]},"id":4})");
   EXPECT_EQ(lines[3],
             R"({"execute":"input-send-event","arguments":{"events":[)"
-            R"({"type":"key","data":{"down":false,"key":{"type":"qcode","data":"a"}}}]},"id":4})");
+            R"({"type":"key","data":{"down":false,"key":{"type":"qcode","data":"a"}}}]},"id":5})");
   ASSERT_TRUE(eventually([&] { return session.status().commands_sent == 2; }));
   EXPECT_EQ(session.status().events_sent, 2U);
   EXPECT_EQ(session.status().events_dropped, 0U);
   session.stop();
   server.join();
-  EXPECT_EQ(server.received().size(), 4U);  // nothing held at stop: nothing more sent
+  EXPECT_EQ(sent_lines(server).size(), 4U);  // nothing held at stop: nothing more sent
 }
 
 TEST(InputSession, ButtonAndAbsolutePositionOnTheWire) {
   const std::string path = unique_socket_path();
   FakeQmpServer server(path, [](Peer& peer) {
-    serve_handshake(peer);
+    serve_session_start(peer);
     reply_to_everything(peer);
   });
   InputSession session(fast_options(path));
@@ -136,10 +173,10 @@ TEST(InputSession, ButtonAndAbsolutePositionOnTheWire) {
   const auto lines = lines_once_at_least(server, 4);
   ASSERT_EQ(lines.size(), 4U);
   EXPECT_EQ(lines[2], R"({"execute":"input-send-event","arguments":{"events":[)"
-                      R"({"type":"btn","data":{"down":true,"button":"right"}}]},"id":3})");
+                      R"({"type":"btn","data":{"down":true,"button":"right"}}]},"id":4})");
   EXPECT_EQ(lines[3], R"({"execute":"input-send-event","arguments":{"events":[)"
                       R"({"type":"abs","data":{"axis":"x","value":16384}},)"
-                      R"({"type":"abs","data":{"axis":"y","value":8192}}]},"id":4})");
+                      R"({"type":"abs","data":{"axis":"y","value":8192}}]},"id":5})");
 }
 
 TEST(InputSession, WhatArrivesDuringARoundTripGoesOutAsOneCoalescedCommandInOrder) {
@@ -174,7 +211,7 @@ TEST(InputSession, WhatArrivesDuringARoundTripGoesOutAsOneCoalescedCommandInOrde
 TEST(InputSession, ReleaseAllKeysReleasesExactlyTheHeldKeys) {
   const std::string path = unique_socket_path();
   FakeQmpServer server(path, [](Peer& peer) {
-    serve_handshake(peer);
+    serve_session_start(peer);
     reply_to_everything(peer);
   });
   InputSession session(fast_options(path));
@@ -185,7 +222,7 @@ TEST(InputSession, ReleaseAllKeysReleasesExactlyTheHeldKeys) {
   session.key("b", true);
   session.key("b", false);
   ASSERT_TRUE(eventually([&] { return session.status().events_sent == 4; }));
-  const std::size_t before = server.received().size();
+  const std::size_t before = sent_lines(server).size();
   session.release_all_keys();
   const auto lines = lines_once_at_least(server, before + 1);
   EXPECT_EQ(events_of(lines[before]), Json::parse(R"([
@@ -194,9 +231,9 @@ TEST(InputSession, ReleaseAllKeysReleasesExactlyTheHeldKeys) {
   ASSERT_TRUE(eventually([&] { return session.status().events_sent == 6; }));
   session.release_all_keys();  // nothing held any more: nothing to send
   std::this_thread::sleep_for(100ms);
-  EXPECT_EQ(server.received().size(), before + 1);
+  EXPECT_EQ(sent_lines(server).size(), before + 1);
   session.stop();
-  EXPECT_EQ(server.received().size(), before + 1);
+  EXPECT_EQ(sent_lines(server).size(), before + 1);
 }
 
 TEST(InputSession, ReleaseAllKeysInABatchReleasesWhatIsHeldAtThatPoint) {
@@ -259,7 +296,7 @@ TEST(InputSession, MissingSocketIsRetriedUntilQemuAppears) {
   EXPECT_EQ(session.status().events_dropped, 2U);
 
   FakeQmpServer server(path, [](Peer& peer) {
-    serve_handshake(peer);
+    serve_session_start(peer);
     reply_to_everything(peer);
   });
   const TimePoint appeared = Clock::now();
@@ -268,8 +305,8 @@ TEST(InputSession, MissingSocketIsRetriedUntilQemuAppears) {
   EXPECT_LT(Clock::now() - appeared, 6 * kInterval);
   EXPECT_EQ(session.status().connects, 1U);
   std::this_thread::sleep_for(2 * kInterval);
-  EXPECT_EQ(server.received().size(), 2U);  // the handshake only: the dropped key stays dropped
-  session.stop();                           // before the server waits for the hang-up
+  EXPECT_EQ(sent_lines(server).size(), 2U);  // the handshake only: the dropped key stays dropped
+  session.stop();                            // before the server waits for the hang-up
 }
 
 TEST(InputSession, ClosedSocketIsNoticedAndANewQemuGetsTheHeldKeysReleased) {
@@ -277,7 +314,7 @@ TEST(InputSession, ClosedSocketIsNoticedAndANewQemuGetsTheHeldKeysReleased) {
   InputSession session(fast_options(path));
   {
     FakeQmpServer first(path, [](Peer& peer) {
-      serve_handshake(peer);
+      serve_session_start(peer);
       peer.reply_return(peer.read_command());  // the press of "a"
       peer.close();                            // QEMU goes away
     });
@@ -294,7 +331,7 @@ TEST(InputSession, ClosedSocketIsNoticedAndANewQemuGetsTheHeldKeysReleased) {
   EXPECT_EQ(session.status().events_dropped, 1U);
 
   FakeQmpServer second(path, [](Peer& peer) {
-    serve_handshake(peer, 8, 1);
+    serve_session_start(peer, 8, 1);
     reply_to_everything(peer);
   });
   ASSERT_TRUE(eventually([&] { return session.status().connects == 2; }));
@@ -310,7 +347,7 @@ TEST(InputSession, ClosedSocketIsNoticedAndANewQemuGetsTheHeldKeysReleased) {
 TEST(InputSession, QemuRefusingACommandCountsAFailureAndKeepsTheConnection) {
   const std::string path = unique_socket_path();
   FakeQmpServer server(path, [](Peer& peer) {
-    serve_handshake(peer);
+    serve_session_start(peer);
     peer.reply(peer.read_command(),
                R"({"error": {"class": "GenericError", "desc": "VM not running"}})");
     reply_to_everything(peer);
@@ -335,7 +372,7 @@ TEST(InputSession, QemuRefusingACommandCountsAFailureAndKeepsTheConnection) {
 TEST(InputSession, StopReleasesHeldKeysAndSendsWhatIsPending) {
   const std::string path = unique_socket_path();
   FakeQmpServer server(path, [](Peer& peer) {
-    serve_handshake(peer);
+    serve_session_start(peer);
     reply_to_everything(peer);
   });
   {
@@ -346,7 +383,7 @@ TEST(InputSession, StopReleasesHeldKeysAndSendsWhatIsPending) {
     ASSERT_TRUE(eventually([&] { return session.status().events_sent == 1; }));
   }  // the destructor stops
   server.join();
-  const auto lines = server.received();
+  const auto lines = sent_lines(server);
   ASSERT_EQ(lines.size(), 4U);
   EXPECT_EQ(events_of(lines[3]), Json::parse(R"([
     {"type":"key","data":{"down":false,"key":{"type":"qcode","data":"ctrl"}}}])"));
@@ -355,7 +392,7 @@ TEST(InputSession, StopReleasesHeldKeysAndSendsWhatIsPending) {
 TEST(InputSession, StopIsBoundedWhenQemuNeverAnswers) {
   const std::string path = unique_socket_path();
   FakeQmpServer server(path, [](Peer& peer) {
-    serve_handshake(peer);
+    serve_session_start(peer);
     peer.wait_for_close();  // reads commands, answers none
   });
   InputSession session(fast_options(path));
