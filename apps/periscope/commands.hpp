@@ -16,5 +16,6 @@ void add_view_command(CLI::App& app, int& exit_code);
 void add_view_options(CLI::App& command, window::WindowViewOptions& options);
 void add_demo_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
+void add_audio_command(CLI::App& app, int& exit_code);
 
 }  // namespace periscope::app

@@ -1,4 +1,4 @@
-// periscope: the host side. Subcommands: view, demo, bench.
+// periscope: the host side. Subcommands: view, demo, bench, audio, audio-send.
 #include <csignal>
 #include <cstdlib>
 #include <string>
@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   periscope::app::add_view_command(app, exit_code);
   periscope::app::add_demo_command(app, exit_code);
   periscope::app::add_bench_command(app, exit_code);
+  periscope::app::add_audio_command(app, exit_code);
   app.parse_complete_callback([&] { periscope::init_logging("periscope", log_level); });
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

@@ -1,0 +1,450 @@
+// `periscope audio` (a Scream receiver that keeps its latency) and `periscope audio-send` (a
+// Scream sender for Linux guests and tests).
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <numbers>
+#include <optional>
+#include <thread>
+
+#include "audio/audio_pipeline.hpp"
+#include "audio/null_sink.hpp"
+#include "audio/pcm.hpp"
+#include "audio/scream_ivshmem.hpp"
+#include "audio/udp_source.hpp"
+#include "audio/wav_file.hpp"
+#include "commands.hpp"
+#include "common/log.hpp"
+#include "common/mapped_region.hpp"
+#include "viewer/stats_report.hpp"
+
+namespace periscope::app {
+
+namespace {
+
+struct AudioOptions {
+  bool multicast{true};
+  std::string group{audio::kScreamMulticastGroup};
+  std::uint16_t port{audio::kScreamPort};
+  std::string interface;  // empty: virbr0 when it exists
+  std::string listen;     // ADDR:PORT: unicast instead of multicast
+  std::string ivshmem;    // PATH: the IVSHMEM ring instead of the network
+  std::string sink{"pipewire"};
+  double latency_ms{20};
+  std::optional<double> seconds;
+  std::string stats_json;
+  bool stats{false};
+};
+
+bool write_text_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!(out << text)) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+Result<std::unique_ptr<audio::AudioSink>> make_sink(const std::string& spec) {
+  if (spec == "null") return std::unique_ptr<audio::AudioSink>(new audio::NullSink());
+  if (spec == "pipewire" || spec == "pulse") {
+    return fail(ErrorCode::kUnsupported,
+                "the {} output is not part of this build yet; use --sink null or --sink "
+                "file:PATH.wav",
+                spec);
+  }
+  return fail(ErrorCode::kInvalidArgument,
+              "--sink {}: expected pipewire, pulse, null or file:PATH.wav", spec);
+}
+
+nlohmann::json stats_json(const audio::AudioPipelineStats& s, double seconds) {
+  nlohmann::json drops = nlohmann::json::object();
+  for (std::size_t i = 0; i < s.drops_by_reason.size(); ++i) {
+    if (s.drops_by_reason[i] > 0) {
+      drops[std::string(audio::drop_reason_name(static_cast<audio::ScreamDrop>(i)))] =
+          s.drops_by_reason[i];
+    }
+  }
+  nlohmann::json j;
+  j["duration_s"] = seconds;
+  j["packets"] = s.packets;
+  j["drops"] = s.drops;
+  j["drops_by_reason"] = drops;
+  j["underruns"] = s.playout.underruns;
+  j["gaps"] = s.playout.gaps;
+  j["format_changes"] = s.playout.format_changes;
+  j["overflows"] = s.playout.overflows;
+  j["frames_dropped"] = s.playout.frames_dropped;
+  j["recorder_frames_skipped"] = s.recorder_frames_skipped;
+  j["resampling_correction"] = s.correction;
+  j["latency_ms"] = viewer::latency_to_json(s.latency_samples);
+  if (s.format) {
+    j["format"] = {{"rate_hz", s.format->rate_hz},
+                   {"bits", s.format->bits},
+                   {"channels", s.format->channels},
+                   {"channel_mask", s.format->channel_mask}};
+  } else {
+    j["format"] = nullptr;
+  }
+  return j;
+}
+
+int run_audio(AudioOptions& o) {
+  // Where the audio goes.
+  std::optional<audio::WavWriter> recorder;
+  std::unique_ptr<audio::AudioSink> sink;
+  std::string record_path;
+  if (o.sink.rfind("file:", 0) == 0) {
+    record_path = o.sink.substr(5);
+    if (record_path.empty()) {
+      spdlog::error("--sink file:PATH.wav needs a path");
+      return 2;
+    }
+  } else {
+    auto made = make_sink(o.sink);
+    if (!made) {
+      spdlog::error("{}", made.error().message);
+      return made.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
+    }
+    sink = std::move(*made);
+  }
+  audio::JitterBufferOptions playout;
+  if (sink) {
+    playout.output_rate_hz = sink->format().rate_hz;
+    playout.output_channels = sink->format().channels;
+  }
+  playout.target_latency = from_seconds(o.latency_ms / 1000.0);
+  playout.max_latency = std::max(playout.max_latency, playout.target_latency + Milliseconds(50));
+  audio::AudioPipeline pipeline(playout);
+
+  // Where it comes from.
+  std::optional<audio::UdpSource> udp;
+  std::optional<MappedRegion> region;
+  std::optional<audio::ScreamIvshmemReader> reader;
+  if (!o.ivshmem.empty()) {
+    auto mapped = MappedRegion::open(o.ivshmem, {.writable = false, .create_size_bytes = 0});
+    if (!mapped) {
+      spdlog::error("{}", mapped.error().message);
+      return 1;
+    }
+    region.emplace(std::move(*mapped));
+    reader.emplace(SharedRegion(region->bytes()));
+    spdlog::info("audio: reading the Scream IVSHMEM ring in {}", o.ivshmem);
+  } else {
+    audio::UdpSourceOptions source;
+    if (!o.listen.empty()) {
+      auto parsed = audio::parse_listen_address(o.listen);
+      if (!parsed) {
+        spdlog::error("{}", parsed.error().message);
+        return 2;
+      }
+      source = *parsed;
+    } else {
+      source.multicast = true;
+      source.address = o.group;
+      source.port = o.port;
+      source.interface = o.interface;
+      // The VM bridge libvirt makes is where a Windows guest's multicast arrives.
+      if (source.interface.empty() && ::if_nametoindex("virbr0") != 0) source.interface = "virbr0";
+    }
+    auto opened = audio::UdpSource::open(source);
+    if (!opened) {
+      spdlog::error("{}", opened.error().message);
+      return 1;
+    }
+    udp.emplace(std::move(*opened));
+    spdlog::info("audio: receiving Scream {} {}:{}{}", source.multicast ? "multicast" : "unicast",
+                 source.address, udp->bound_port(),
+                 source.interface.empty() ? "" : " on " + source.interface);
+  }
+
+  // IVSHMEM chunks go to the pipeline; with a file sink the first one decides the recording's
+  // format (as the first datagram does below).
+  struct ChunkTap final : audio::ScreamChunkSink {
+    audio::AudioPipeline& pipeline;
+    std::optional<audio::WavWriter>& recorder;
+    const std::string& path;
+    TimePoint now{};
+    bool failed{false};
+    ChunkTap(audio::AudioPipeline& p, std::optional<audio::WavWriter>& r, const std::string& f)
+        : pipeline(p), recorder(r), path(f) {}
+    void on_chunk(const audio::StreamFormat& format, std::span<const std::byte> pcm) override {
+      if (!path.empty() && !recorder) {
+        auto created = audio::WavWriter::create(path, format);
+        if (!created) {
+          spdlog::error("{}", created.error().message);
+          failed = true;
+          return;
+        }
+        recorder.emplace(std::move(*created));
+        pipeline.record_to(&*recorder);
+      }
+      pipeline.on_chunk(format, pcm, now);
+    }
+  } tap(pipeline, recorder, record_path);
+
+  if (sink) {
+    auto started = sink->start(
+        [&pipeline](std::span<float> out, Nanoseconds now) { pipeline.render(out, now); });
+    if (!started) {
+      spdlog::error("{}", started.error().message);
+      return 1;
+    }
+  }
+
+  const TimePoint start = Clock::now();
+  const TimePoint deadline = o.seconds ? start + from_seconds(*o.seconds) : TimePoint::max();
+  TimePoint next_report = start + std::chrono::seconds(1);
+  int exit_code = 0;
+  while (!g_stop.load() && Clock::now() < deadline) {
+    if (udp) {
+      auto polled = udp->poll(Milliseconds(50), [&](std::span<const std::byte> d, TimePoint at) {
+        if (!record_path.empty() && !recorder) {
+          if (auto packet = audio::parse_udp_packet(d)) {
+            auto created = audio::WavWriter::create(record_path, packet->format);
+            if (!created) {
+              spdlog::error("{}", created.error().message);
+              g_stop = true;
+              return;
+            }
+            recorder.emplace(std::move(*created));
+            pipeline.record_to(&*recorder);
+          }
+        }
+        pipeline.on_datagram(d, at);
+      });
+      if (!polled) {
+        spdlog::error("{}", polled.error().message);
+        exit_code = 1;
+        break;
+      }
+    } else {
+      // The driver fills a 20 ms chunk at a time: polling every 2 ms adds at most that.
+      tap.now = Clock::now();
+      reader->poll(tap);
+      if (tap.failed) {
+        exit_code = 1;
+        break;
+      }
+      precise_sleep(Milliseconds(2));
+    }
+    if (o.stats && Clock::now() >= next_report) {
+      const auto s = pipeline.stats();
+      std::printf("packets %llu  drops %llu  underruns %llu  buffer %.1f ms  ratio %+.4f%%\n",
+                  static_cast<unsigned long long>(s.packets),
+                  static_cast<unsigned long long>(s.drops),
+                  static_cast<unsigned long long>(s.playout.underruns), to_ms(s.latency),
+                  s.correction * 100.0);
+      std::fflush(stdout);
+      next_report += std::chrono::seconds(1);
+    }
+  }
+  if (sink) sink->stop();
+  if (recorder) {
+    if (auto closed = recorder->close(); !closed) {
+      spdlog::error("{}", closed.error().message);
+      exit_code = 1;
+    }
+  }
+  const auto s = pipeline.stats();
+  const double seconds = to_ms(Clock::now() - start) / 1000.0;
+  if (!o.stats_json.empty() &&
+      !write_text_atomically(o.stats_json, stats_json(s, seconds).dump(2) + "\n")) {
+    spdlog::error("cannot write {}", o.stats_json);
+    exit_code = 1;
+  }
+  std::printf("%llu packets, %llu dropped, %llu underruns; latency p50 %.1f p99 %.1f max %.1f ms\n",
+              static_cast<unsigned long long>(s.packets), static_cast<unsigned long long>(s.drops),
+              static_cast<unsigned long long>(s.playout.underruns),
+              to_ms(s.latency_samples.percentile(0.5)), to_ms(s.latency_samples.percentile(0.99)),
+              to_ms(s.latency_samples.max()));
+  return exit_code;
+}
+
+// ---- the sender ----
+
+struct SendOptions {
+  std::string wav;
+  double tone_hz{0};
+  std::uint32_t rate{48000};
+  int bits{16};
+  int channels{2};
+  double seconds{1};
+  std::string to;  // ADDR:PORT unicast
+  bool multicast{false};
+  std::string group{audio::kScreamMulticastGroup};
+  std::uint16_t port{audio::kScreamPort};
+  std::string multicast_from{"127.0.0.1"};  // the interface address multicast leaves by
+  std::string ivshmem;
+  double clock_skew_ppm{0};
+};
+
+Result<audio::WavData> make_tone(const SendOptions& o) {
+  audio::WavData data;
+  data.format = {o.rate, static_cast<std::uint8_t>(o.bits), static_cast<std::uint8_t>(o.channels),
+                 audio::default_channel_mask(static_cast<std::uint8_t>(o.channels))};
+  if (!audio::encode_header(data.format)) {
+    return fail(ErrorCode::kInvalidArgument, "{} Hz / {} bits / {} channels is not a Scream format",
+                o.rate, o.bits, o.channels);
+  }
+  const auto frames = static_cast<std::size_t>(o.seconds * o.rate);
+  std::vector<float> samples(frames * static_cast<std::size_t>(o.channels));
+  for (std::size_t f = 0; f < frames; ++f) {
+    const double v =
+        0.5 * std::sin(2 * std::numbers::pi * o.tone_hz * static_cast<double>(f) / o.rate);
+    for (int c = 0; c < o.channels; ++c) {
+      samples[f * static_cast<std::size_t>(o.channels) + static_cast<std::size_t>(c)] =
+          static_cast<float>(v);
+    }
+  }
+  data.pcm.resize(frames * data.format.bytes_per_frame());
+  audio::encode_pcm(data.format.bits, samples, data.pcm);
+  return data;
+}
+
+int run_send(const SendOptions& o) {
+  auto input = o.wav.empty() ? make_tone(o) : audio::read_wav(o.wav);
+  if (!input) {
+    spdlog::error("{}", input.error().message);
+    return 2;
+  }
+  const audio::StreamFormat format = input->format;
+  // Real time, as the driver sends: one datagram's worth of frames per period, with the
+  // sender's clock running fast or slow by clock_skew_ppm.
+  const double bytes_per_second = static_cast<double>(format.bytes_per_frame()) * format.rate_hz *
+                                  (1.0 + o.clock_skew_ppm / 1e6);
+  std::optional<MappedRegion> region;
+  std::optional<audio::ScreamIvshmemWriter> writer;
+  UniqueFd socket;
+  sockaddr_in to{};
+  if (!o.ivshmem.empty()) {
+    auto mapped = MappedRegion::open(o.ivshmem, {.writable = true, .create_size_bytes = 2 << 20});
+    if (!mapped) {
+      spdlog::error("{}", mapped.error().message);
+      return 1;
+    }
+    region.emplace(std::move(*mapped));
+    auto started = audio::ScreamIvshmemWriter::start(SharedRegion(region->bytes()), format);
+    if (!started) {
+      spdlog::error("{}", started.error().message);
+      return 1;
+    }
+    writer.emplace(std::move(*started));
+  } else {
+    std::string address = o.group;
+    std::uint16_t port = o.port;
+    if (!o.to.empty()) {
+      auto parsed = audio::parse_listen_address(o.to);
+      if (!parsed) {
+        spdlog::error("{}", parsed.error().message);
+        return 2;
+      }
+      address = parsed->address;
+      port = parsed->port;
+    } else if (!o.multicast) {
+      spdlog::error("say where to send: --to ADDR:PORT, --multicast or --ivshmem PATH");
+      return 2;
+    }
+    socket = UniqueFd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    ::inet_pton(AF_INET, address.c_str(), &to.sin_addr);
+    if (o.to.empty()) {
+      in_addr from{};
+      ::inet_pton(AF_INET, o.multicast_from.c_str(), &from);
+      ::setsockopt(socket.get(), IPPROTO_IP, IP_MULTICAST_IF, &from, sizeof from);
+      const unsigned char loop = 1;
+      ::setsockopt(socket.get(), IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof loop);
+    }
+  }
+  const std::span<const std::byte> pcm(input->pcm);
+  const std::size_t step = writer ? format.bytes_per_frame() * (format.rate_hz / 50)  // 20 ms
+                                  : audio::kScreamPayloadBytes;
+  const TimePoint start = Clock::now();
+  std::size_t sent = 0;
+  std::uint64_t datagrams = 0;
+  while (sent < pcm.size() && !g_stop.load()) {
+    const std::size_t n = std::min(step, pcm.size() - sent);
+    const auto piece = pcm.subspan(sent, n);
+    if (writer) {
+      writer->write(piece);
+    } else {
+      // The driver sends only full payloads; the tail of a clip is padded with silence.
+      std::vector<std::byte> padded(audio::kScreamPayloadBytes, std::byte{0});
+      std::copy(piece.begin(), piece.end(), padded.begin());
+      audio::encode_udp_packets(format, padded, [&](std::span<const std::byte> datagram) {
+        ::sendto(socket.get(), datagram.data(), datagram.size(), 0,
+                 reinterpret_cast<const sockaddr*>(&to), sizeof to);
+        ++datagrams;
+      });
+    }
+    sent += n;
+    const TimePoint due = start + from_seconds(static_cast<double>(sent) / bytes_per_second);
+    const TimePoint now = Clock::now();
+    if (due > now) precise_sleep(due - now);
+  }
+  if (writer) {
+    precise_sleep(Milliseconds(100));  // let a reader take the last chunks before the stop
+    writer->stop();
+  }
+  spdlog::info("audio-send: {} frames of {} Hz / {} bits / {} ch{}",
+               sent / format.bytes_per_frame(), format.rate_hz, format.bits, format.channels,
+               writer ? " into the IVSHMEM ring" : fmt::format(" in {} datagrams", datagrams));
+  return 0;
+}
+
+}  // namespace
+
+void add_audio_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("audio", "play a VM's Scream audio with a steady, low latency");
+  auto o = std::make_shared<AudioOptions>();
+  cmd->add_option("--group", o->group, "multicast group")->capture_default_str();
+  cmd->add_option("--port", o->port, "multicast port")->capture_default_str();
+  cmd->add_option("--interface", o->interface,
+                  "join the multicast group on this interface (default: virbr0 when it exists)");
+  cmd->add_option("--listen", o->listen, "receive unicast on ADDR:PORT instead of multicast");
+  cmd->add_option("--ivshmem", o->ivshmem, "read the Scream IVSHMEM ring in this file instead");
+  cmd->add_option("--sink", o->sink,
+                  "pipewire, pulse, null, or file:PATH.wav (records the "
+                  "stream exactly as received)")
+      ->capture_default_str();
+  cmd->add_option("--latency", o->latency_ms, "target latency in milliseconds")
+      ->capture_default_str()
+      ->check(CLI::Range(5.0, 500.0));
+  cmd->add_option("--seconds", o->seconds, "stop after this many seconds");
+  cmd->add_option("--stats-json", o->stats_json,
+                  "write packets, drops, underruns and latency percentiles here at exit");
+  cmd->add_flag("--stats", o->stats, "print statistics once a second");
+  cmd->callback([o, &exit_code] { exit_code = run_audio(*o); });
+
+  auto* send = app.add_subcommand("audio-send",
+                                  "send audio as Scream packets (a Linux guest's "
+                                  "sender, and the tests')");
+  auto s = std::make_shared<SendOptions>();
+  send->add_option("--wav", s->wav, "a PCM WAV file to send (16/24/32-bit)");
+  send->add_option("--tone", s->tone_hz, "or a sine of this frequency at -6 dBFS");
+  send->add_option("--rate", s->rate, "tone: sample rate")->capture_default_str();
+  send->add_option("--bits", s->bits, "tone: bits per sample (16, 24, 32)")->capture_default_str();
+  send->add_option("--channels", s->channels, "tone: channels (1-8)")->capture_default_str();
+  send->add_option("--seconds", s->seconds, "tone: length")->capture_default_str();
+  send->add_option("--to", s->to, "unicast to ADDR:PORT");
+  send->add_flag("--multicast", s->multicast, "to the multicast group and port");
+  send->add_option("--group", s->group, "multicast group")->capture_default_str();
+  send->add_option("--port", s->port, "multicast port")->capture_default_str();
+  send->add_option("--multicast-from", s->multicast_from, "the local address multicast leaves by")
+      ->capture_default_str();
+  send->add_option("--ivshmem", s->ivshmem, "write the Scream IVSHMEM ring in this file");
+  send->add_option("--clock-skew-ppm", s->clock_skew_ppm,
+                   "run the sender's clock fast (+) or slow (-) by this much (5000 = 0.5 %)")
+      ->capture_default_str();
+  send->callback([s, &exit_code] { exit_code = run_send(*s); });
+}
+
+}  // namespace periscope::app
