@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "bench/audio_bench.hpp"
 #include "bench/relay_bench.hpp"
 #include "bench/view_bench.hpp"
 #include "commands.hpp"
@@ -147,6 +148,40 @@ int run_view(const ViewBenchArgs& args) {
   return 0;
 }
 
+int run_audio(double cpu_seconds, double latency_seconds, bool json) {
+  bench::AudioBenchOptions options;
+  options.cpu_audio_seconds = cpu_seconds;
+  options.latency_seconds = latency_seconds;
+  options.stop = &g_stop;
+  auto result = bench::run_audio_bench(options);
+  if (!result) {
+    spdlog::error("{}", result.error().message);
+    return 1;
+  }
+  const auto& r = *result;
+  if (json) {
+    std::puts(r.dump(2).c_str());
+    return 0;
+  }
+  for (const auto& c : r["cpu"]) {
+    std::printf(
+        "receive path, %d Hz / %d bit / %d ch: %.2f%% of one core (%.3f s of CPU for %.0f s "
+        "of audio)\n",
+        c["rate_hz"].get<int>(), c["bits"].get<int>(), c["channels"].get<int>(),
+        c["cpu_percent_of_one_core"].get<double>(), c["cpu_seconds"].get<double>(),
+        c["audio_seconds"].get<double>());
+  }
+  const auto& l = r["latency"];
+  std::printf(
+      "receive -> output at a %.0f ms target, %.0f s over loopback: p50 %.2f p99 %.2f max "
+      "%.2f ms, %llu underruns\n",
+      l["target_ms"].get<double>(), l["seconds"].get<double>(),
+      l["receive_to_output_ms"].value("p50", 0.0), l["receive_to_output_ms"].value("p99", 0.0),
+      l["receive_to_output_ms"].value("max", 0.0),
+      static_cast<unsigned long long>(l["underruns"].get<std::uint64_t>()));
+  return 0;
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, int& exit_code) {
@@ -180,6 +215,19 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   view->add_flag("--json", vargs->json, "print the result as JSON");
   view->callback([vargs, &exit_code] { exit_code = run_view(*vargs); });
+
+  auto* audio = bench->add_subcommand(
+      "audio", "the audio receiver: CPU per second of audio and receive->output latency");
+  auto audio_cpu_s = std::make_shared<double>(60);
+  auto audio_latency_s = std::make_shared<double>(5);
+  auto audio_json = std::make_shared<bool>(false);
+  audio->add_option("--cpu-audio-seconds", *audio_cpu_s, "audio pushed through for the CPU figure")
+      ->capture_default_str();
+  audio->add_option("--latency-seconds", *audio_latency_s, "real-time latency phase")
+      ->capture_default_str();
+  audio->add_flag("--json", *audio_json, "print the result as JSON");
+  audio->callback(
+      [=, &exit_code] { exit_code = run_audio(*audio_cpu_s, *audio_latency_s, *audio_json); });
 }
 
 }  // namespace periscope::app
