@@ -12,6 +12,8 @@ packages=(
   libsdl2-dev libsdl2-ttf-dev libgles-dev libegl1 libgles2 libgl1-mesa-dri fonts-dejavu-core
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # setup-tool tests: iasl checks our AML; real option ROMs to parse (QEMU's iPXE and VGA BIOSes)
+  acpica-tools ipxe-qemu seabios
   # window tests run on a virtual X server
   xvfb xauth xdotool
 )

@@ -17,5 +17,10 @@ void add_view_options(CLI::App& command, window::WindowViewOptions& options);
 void add_demo_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
 void add_audio_command(CLI::App& app, int& exit_code);
+// `periscope doctor [--root DIR] [--json]`: the read-only passthrough check.
+void add_doctor_command(CLI::App& app, int& exit_code);
+void add_acpi_command(CLI::App& app, int& exit_code);
+void add_rom_command(CLI::App& app, int& exit_code);
+void add_shm_size_command(CLI::App& app, int& exit_code);
 
 }  // namespace periscope::app

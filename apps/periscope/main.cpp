@@ -1,4 +1,5 @@
-// periscope: the host side. Subcommands: view, demo, bench, audio, audio-send.
+// periscope: the host side. Subcommands: view, demo, bench, audio, audio-send, doctor, acpi,
+// rom, shm-size.
 #include <csignal>
 #include <cstdlib>
 #include <string>
@@ -44,9 +45,18 @@ int main(int argc, char** argv) {
   periscope::app::add_demo_command(app, exit_code);
   periscope::app::add_bench_command(app, exit_code);
   periscope::app::add_audio_command(app, exit_code);
+  periscope::app::add_doctor_command(app, exit_code);
+  periscope::app::add_acpi_command(app, exit_code);
+  periscope::app::add_rom_command(app, exit_code);
+  periscope::app::add_shm_size_command(app, exit_code);
   app.parse_complete_callback([&] { periscope::init_logging("periscope", log_level); });
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help prints and exits 0; any usage error is 2, as scripts expect of a command line.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   return exit_code;
 }

@@ -1,0 +1,23 @@
+#pragma once
+// Whole-file reads with a size cap (input files are hostile: a wrong path must not make us
+// read a disk image into memory) and atomic whole-file writes (temp file + fsync + rename, so
+// a crash leaves either the old file or the new one, never half of one).
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace periscope {
+
+// Reads the whole file; fails when it holds more than `max_bytes` (the message names both).
+Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path, std::size_t max_bytes);
+
+// Writes `bytes` to a temp file beside `path`, fsyncs it, renames it over `path` and fsyncs the
+// directory. The file gets exactly `mode` (the umask does not apply).
+Status write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes,
+                         unsigned mode = 0644);
+
+}  // namespace periscope
