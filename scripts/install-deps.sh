@@ -10,10 +10,14 @@ packages=(
   libfmt-dev libspdlog-dev libcli11-dev libexpected-dev libtomlplusplus-dev libpng-dev nlohmann-json3-dev
   # the viewer window: SDL2 + OpenGL ES 3 (Mesa), SDL2_ttf with DejaVu for the overlay text
   libsdl2-dev libsdl2-ttf-dev libgles-dev libegl1 libgles2 libgl1-mesa-dri fonts-dejavu-core
+  # audio outputs: PipeWire (native) and PulseAudio (libpulse-simple, the fallback)
+  libpipewire-0.3-dev libpulse-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # setup-tool tests: iasl checks our AML; real option ROMs to parse (QEMU's iPXE and VGA BIOSes)
   acpica-tools ipxe-qemu seabios
+  # audio sink tests start private sound servers and record their null sinks
+  pipewire pipewire-bin pulseaudio pulseaudio-utils
   # window tests run on a virtual X server
   xvfb xauth xdotool
 )

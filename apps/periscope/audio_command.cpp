@@ -17,6 +17,8 @@
 #include "audio/audio_pipeline.hpp"
 #include "audio/null_sink.hpp"
 #include "audio/pcm.hpp"
+#include "audio/pipewire_sink.hpp"
+#include "audio/pulse_sink.hpp"
 #include "audio/scream_ivshmem.hpp"
 #include "audio/udp_source.hpp"
 #include "audio/wav_file.hpp"
@@ -36,7 +38,7 @@ struct AudioOptions {
   std::string interface;  // empty: virbr0 when it exists
   std::string listen;     // ADDR:PORT: unicast instead of multicast
   std::string ivshmem;    // PATH: the IVSHMEM ring instead of the network
-  std::string sink{"pipewire"};
+  std::string sink{"auto"};
   double latency_ms{20};
   std::optional<double> seconds;
   std::string stats_json;
@@ -52,16 +54,44 @@ bool write_text_atomically(const std::string& path, const std::string& text) {
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// "auto" (PipeWire, else PulseAudio), "pipewire[:NODE]", "pulse[:SINK]" or "null".
 Result<std::unique_ptr<audio::AudioSink>> make_sink(const std::string& spec) {
   if (spec == "null") return std::unique_ptr<audio::AudioSink>(new audio::NullSink());
-  if (spec == "pipewire" || spec == "pulse") {
-    return fail(ErrorCode::kUnsupported,
-                "the {} output is not part of this build yet; use --sink null or --sink "
+  const auto target = [&](std::string_view kind) -> std::optional<std::string> {
+    if (spec == kind) return std::string();
+    if (spec.rfind(std::string(kind) + ":", 0) == 0) return spec.substr(kind.size() + 1);
+    return std::nullopt;
+  };
+  const auto pipewire = [](const std::string& node) -> Result<std::unique_ptr<audio::AudioSink>> {
+    audio::PipeWireSinkOptions options;
+    options.target = node;
+    auto sink = audio::PipeWireSink::open(options);
+    if (!sink) return tl::unexpected(sink.error());
+    return std::unique_ptr<audio::AudioSink>(std::move(*sink));
+  };
+  const auto pulse = [](const std::string& device) -> Result<std::unique_ptr<audio::AudioSink>> {
+    audio::PulseSinkOptions options;
+    options.device = device;
+    auto sink = audio::PulseSink::open(options);
+    if (!sink) return tl::unexpected(sink.error());
+    return std::unique_ptr<audio::AudioSink>(std::move(*sink));
+  };
+  if (spec == "auto") {
+    auto native = pipewire({});
+    if (native) return native;
+    spdlog::info("no PipeWire ({}); trying PulseAudio", native.error().message);
+    auto fallback = pulse({});
+    if (fallback) return fallback;
+    return fail(ErrorCode::kNotFound,
+                "no sound server: PipeWire ({}) and PulseAudio ({}); use --sink null or --sink "
                 "file:PATH.wav",
-                spec);
+                native.error().message, fallback.error().message);
   }
+  if (auto node = target("pipewire")) return pipewire(*node);
+  if (auto device = target("pulse")) return pulse(*device);
   return fail(ErrorCode::kInvalidArgument,
-              "--sink {}: expected pipewire, pulse, null or file:PATH.wav", spec);
+              "--sink {}: expected auto, pipewire[:NODE], pulse[:SINK], null or file:PATH.wav",
+              spec);
 }
 
 nlohmann::json stats_json(const audio::AudioPipelineStats& s, double seconds) {
@@ -412,8 +442,8 @@ void add_audio_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--listen", o->listen, "receive unicast on ADDR:PORT instead of multicast");
   cmd->add_option("--ivshmem", o->ivshmem, "read the Scream IVSHMEM ring in this file instead");
   cmd->add_option("--sink", o->sink,
-                  "pipewire, pulse, null, or file:PATH.wav (records the "
-                  "stream exactly as received)")
+                  "auto (PipeWire, else PulseAudio), pipewire[:NODE], pulse[:SINK], null, or "
+                  "file:PATH.wav (records the stream exactly as received)")
       ->capture_default_str();
   cmd->add_option("--latency", o->latency_ms, "target latency in milliseconds")
       ->capture_default_str()
