@@ -60,10 +60,11 @@ TEST_P(HostileGuest, ViewerSurvivesAndRecovers) {
   ASSERT_FALSE(json["last_frame"].is_null());
   EXPECT_LT(json["last_frame"]["age_ms"].get<double>(), 500.0);
   EXPECT_TRUE(json["in_session"].get<bool>());
-  // Bounded memory: the mapping (counted once it is read) plus at most one frame copy and
-  // change, whatever sizes the guest claimed.
+  // Bounded memory, whatever sizes the guest claimed: the mapping (counted once it is read)
+  // plus the consumer's three ring buffers, each at most a region's worth (a frame must fit
+  // in the region), and change (64 MiB: libraries, and ASan's quarantine in sanitizer builds).
   EXPECT_LT(json["max_rss_kib"].get<std::int64_t>() * 1024,
-            static_cast<std::int64_t>(2 * kRegionBytes + 64 * 1024 * 1024));
+            static_cast<std::int64_t>(4 * kRegionBytes + 64 * 1024 * 1024));
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, HostileGuest, ::testing::Values(1, 2));
