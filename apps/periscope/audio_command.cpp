@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <numbers>
 #include <optional>
@@ -23,6 +22,7 @@
 #include "audio/udp_source.hpp"
 #include "audio/wav_file.hpp"
 #include "commands.hpp"
+#include "common/file_bytes.hpp"
 #include "common/log.hpp"
 #include "common/mapped_region.hpp"
 #include "viewer/stats_report.hpp"
@@ -44,15 +44,6 @@ struct AudioOptions {
   std::string stats_json;
   bool stats{false};
 };
-
-bool write_text_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!(out << text)) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
-}
 
 // "auto" (PipeWire, else PulseAudio), "pipewire[:NODE]", "pulse[:SINK]" or "null".
 Result<std::unique_ptr<audio::AudioSink>> make_sink(const std::string& spec) {
@@ -285,10 +276,12 @@ int run_audio(AudioOptions& o) {
   }
   const auto s = pipeline.stats();
   const double seconds = to_ms(Clock::now() - start) / 1000.0;
-  if (!o.stats_json.empty() &&
-      !write_text_atomically(o.stats_json, stats_json(s, seconds).dump(2) + "\n")) {
-    spdlog::error("cannot write {}", o.stats_json);
-    exit_code = 1;
+  if (!o.stats_json.empty()) {
+    if (auto written = write_text_atomic(o.stats_json, stats_json(s, seconds).dump(2) + "\n");
+        !written) {
+      spdlog::error("{}", written.error().message);
+      exit_code = 1;
+    }
   }
   std::printf("%llu packets, %llu dropped, %llu underruns; latency p50 %.1f p99 %.1f max %.1f ms\n",
               static_cast<unsigned long long>(s.packets), static_cast<unsigned long long>(s.drops),

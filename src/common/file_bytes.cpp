@@ -103,4 +103,9 @@ Status write_file_atomic(const std::string& path, std::span<const std::uint8_t> 
   return {};
 }
 
+Status write_text_atomic(const std::string& path, std::string_view text, unsigned mode) {
+  return write_file_atomic(
+      path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), mode);
+}
+
 }  // namespace periscope

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
@@ -19,5 +20,8 @@ Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path, std::
 // directory. The file gets exactly `mode` (the umask does not apply).
 Status write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes,
                          unsigned mode = 0644);
+
+// The same for text (statistics JSON, reports).
+Status write_text_atomic(const std::string& path, std::string_view text, unsigned mode = 0644);
 
 }  // namespace periscope

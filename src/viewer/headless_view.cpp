@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <fstream>
 
+#include "common/file_bytes.hpp"
 #include "common/log.hpp"
 #include "common/mapped_region.hpp"
 #include "image/cursor_blend.hpp"
@@ -14,19 +14,6 @@
 #include "viewer/stats_report.hpp"
 
 namespace periscope::viewer {
-
-namespace {
-
-bool write_text_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!(out << text)) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
-}
-
-}  // namespace
 
 int run_headless_view(const HeadlessViewOptions& options) {
   // The viewer only reads frames, but LGMP subscription writes to the queue header.
@@ -80,10 +67,11 @@ int run_headless_view(const HeadlessViewOptions& options) {
   const nlohmann::json json = stats_to_json(stats, end - start, end);
 
   int exit_code = 0;
-  if (!options.stats_json_path.empty() &&
-      !write_text_atomically(options.stats_json_path, json.dump(2) + "\n")) {
-    spdlog::error("cannot write {}", options.stats_json_path);
-    exit_code = 1;
+  if (!options.stats_json_path.empty()) {
+    if (auto written = write_text_atomic(options.stats_json_path, json.dump(2) + "\n"); !written) {
+      spdlog::error("{}", written.error().message);
+      exit_code = 1;
+    }
   }
   if (!options.dump_frame_path.empty()) {
     if (const auto& frame = receiver.final_frame()) {

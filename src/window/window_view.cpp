@@ -4,9 +4,9 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
 
+#include "common/file_bytes.hpp"
 #include "common/log.hpp"
 #include "common/mapped_region.hpp"
 #include "input/input_session.hpp"
@@ -23,15 +23,6 @@
 namespace periscope::window {
 
 namespace {
-
-bool write_text_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!(out << text)) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
-}
 
 std::optional<input::Button> sdl_button(Uint8 button) {
   switch (button) {
@@ -382,10 +373,11 @@ int run_window_view(const WindowViewOptions& options) {
   } else {
     json["input"] = nullptr;
   }
-  if (!options.stats_json_path.empty() &&
-      !write_text_atomically(options.stats_json_path, json.dump(2) + "\n")) {
-    spdlog::error("cannot write {}", options.stats_json_path);
-    exit_code = 1;
+  if (!options.stats_json_path.empty()) {
+    if (auto written = write_text_atomic(options.stats_json_path, json.dump(2) + "\n"); !written) {
+      spdlog::error("{}", written.error().message);
+      exit_code = 1;
+    }
   }
   if (!options.screenshot_path.empty() && !core.screenshot_result()) {
     spdlog::error("no screenshot: {} frames were shown, {} wanted", shown.frames_presented,
