@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "bench/audio_bench.hpp"
 #include "bench/relay_bench.hpp"
@@ -15,6 +16,27 @@ namespace periscope::app {
 
 namespace {
 
+struct FrameSpec {
+  std::uint32_t width{0};
+  std::uint32_t height{0};
+  b7::FrameType type{b7::FrameType::kBgra};
+};
+
+// --size and --format of the frame benchmarks; says what is wrong and returns nullopt.
+std::optional<FrameSpec> parse_frame_spec(const std::string& size_text, const std::string& format) {
+  auto size = parse_dimensions(size_text);
+  if (!size) {
+    spdlog::error("{}", size.error().message);
+    return std::nullopt;
+  }
+  auto type = b7::parse_frame_type(format);
+  if (!type) {
+    spdlog::error("bad --format '{}'", format);
+    return std::nullopt;
+  }
+  return FrameSpec{size->width, size->height, *type};
+}
+
 struct BenchArgs {
   std::string size{"2560x1440"};
   std::string format{"bgra"};
@@ -24,20 +46,12 @@ struct BenchArgs {
 };
 
 int run_relay(const BenchArgs& args) {
-  auto size = parse_dimensions(args.size);
-  if (!size) {
-    spdlog::error("{}", size.error().message);
-    return 2;
-  }
-  auto type = b7::parse_frame_type(args.format);
-  if (!type) {
-    spdlog::error("bad --format '{}'", args.format);
-    return 2;
-  }
+  const auto frame = parse_frame_spec(args.size, args.format);
+  if (!frame) return 2;
   bench::RelayBenchOptions options;
-  options.width = size->width;
-  options.height = size->height;
-  options.type = *type;
+  options.width = frame->width;
+  options.height = frame->height;
+  options.type = frame->type;
   options.seconds = args.seconds;
   options.latency_fps = args.latency_fps;
   options.stop = &g_stop;
@@ -81,27 +95,19 @@ struct ViewBenchArgs {
 };
 
 int run_view(const ViewBenchArgs& args) {
-  auto size = parse_dimensions(args.size);
-  if (!size) {
-    spdlog::error("{}", size.error().message);
-    return 2;
-  }
-  auto type = b7::parse_frame_type(args.format);
-  if (!type) {
-    spdlog::error("bad --format '{}'", args.format);
-    return 2;
-  }
+  const auto frame = parse_frame_spec(args.size, args.format);
+  if (!frame) return 2;
   bench::ViewBenchOptions options;
-  options.width = size->width;
-  options.height = size->height;
-  options.type = *type;
+  options.width = frame->width;
+  options.height = frame->height;
+  options.type = frame->type;
   options.seconds = args.seconds;
   options.rounds = args.rounds;
   options.paced_fps = args.paced_fps;
   options.stop = &g_stop;
   std::string description = "no drawing";
-  const std::uint32_t width = size->width;
-  const std::uint32_t height = size->height;
+  const std::uint32_t width = frame->width;
+  const std::uint32_t height = frame->height;
   bench::PresenterFactory factory;
   if (args.presenter == "gl") {
     factory = [&]() -> Result<std::shared_ptr<viewer::Presenter>> {

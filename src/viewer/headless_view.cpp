@@ -12,34 +12,25 @@
 #include "image/png_io.hpp"
 #include "viewer/receiver.hpp"
 #include "viewer/stats_report.hpp"
+#include "viewer/view_source.hpp"
 
 namespace periscope::viewer {
 
 int run_headless_view(const HeadlessViewOptions& options) {
-  // The viewer only reads frames, but LGMP subscription writes to the queue header.
-  auto region = MappedRegion::open(options.shm_path, {.writable = true, .create_size_bytes = 0});
-  if (!region) {
-    spdlog::error("{}", region.error().message);
+  auto source = open_view_source(options.shm_path, options.post_clock_path);
+  if (!source) {
+    spdlog::error("{}", source.error().message);
     return 1;
   }
-  std::optional<PostClock> post_clock;
-  if (!options.post_clock_path.empty()) {
-    auto clock = PostClock::open(options.post_clock_path);
-    if (!clock) {
-      spdlog::error("{}", clock.error().message);
-      return 1;
-    }
-    post_clock.emplace(std::move(*clock));
-  }
+  const MappedRegion& region = source->region;
 
-  Receiver receiver(SharedRegion(region->bytes()), ReceiverOptions{},
-                    post_clock ? &*post_clock : nullptr, nullptr);
+  Receiver receiver(SharedRegion(region.bytes()), ReceiverOptions{}, source->clock(), nullptr);
   const TimePoint start = Clock::now();
   const TimePoint deadline =
       options.seconds ? start + from_seconds(*options.seconds) : TimePoint::max();
   receiver.start();
   spdlog::info("viewing {} ({:.1f} MiB) headless", options.shm_path,
-               static_cast<double>(region->size()) / (1024.0 * 1024.0));
+               static_cast<double>(region.size()) / (1024.0 * 1024.0));
 
   ReceiverStats previous;
   TimePoint previous_at = start;

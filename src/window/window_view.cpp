@@ -8,7 +8,6 @@
 
 #include "common/file_bytes.hpp"
 #include "common/log.hpp"
-#include "common/mapped_region.hpp"
 #include "input/input_session.hpp"
 #include "input/key_map.hpp"
 #include "input/sdl_scancode_map.hpp"
@@ -18,6 +17,7 @@
 #include "viewer/stats_report.hpp"
 #include "viewer/text_renderer.hpp"
 #include "viewer/view_core.hpp"
+#include "viewer/view_source.hpp"
 #include "window/gl_window.hpp"
 
 namespace periscope::window {
@@ -236,19 +236,10 @@ int run_window_view(const WindowViewOptions& options) {
                   options.escape_key);
     return 2;
   }
-  auto region = MappedRegion::open(options.shm_path, {.writable = true, .create_size_bytes = 0});
-  if (!region) {
-    spdlog::error("{}", region.error().message);
+  auto source = viewer::open_view_source(options.shm_path, options.post_clock_path);
+  if (!source) {
+    spdlog::error("{}", source.error().message);
     return 1;
-  }
-  std::optional<PostClock> post_clock;
-  if (!options.post_clock_path.empty()) {
-    auto clock = PostClock::open(options.post_clock_path);
-    if (!clock) {
-      spdlog::error("{}", clock.error().message);
-      return 1;
-    }
-    post_clock.emplace(std::move(*clock));
   }
 
   auto window =
@@ -279,8 +270,8 @@ int run_window_view(const WindowViewOptions& options) {
       SDL_PushEvent(&event);
     }
   });
-  viewer::Receiver receiver(SharedRegion(region->bytes()), viewer::ReceiverOptions{},
-                            post_clock ? &*post_clock : nullptr, &feed);
+  viewer::Receiver receiver(SharedRegion(source->region.bytes()), viewer::ReceiverOptions{},
+                            source->clock(), &feed);
 
   viewer::ViewCoreOptions core_options;
   core_options.mode = options.scale;
