@@ -1,22 +1,22 @@
 // periscope-capture: the guest-side capture agent. Writes frames and the cursor into an
 // IVSHMEM region in the Looking Glass B7 format. Here it also runs on the host against a
 // /dev/shm file, for the demo, tests and benchmarks.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
-#include "capture/capture_loop.hpp"
-#include "capture/guest_info.hpp"
+#include "capture/agent_run.hpp"
+#include "capture/fbdev_source.hpp"
 #include "capture/test_pattern.hpp"
 #include "common/dimensions.hpp"
 #include "common/log.hpp"
-#include "common/mapped_region.hpp"
 #include "relay/frame_format.hpp"
-#include "relay/post_clock.hpp"
-#include "relay/producer.hpp"
 
 namespace {
 
@@ -26,116 +26,80 @@ void on_signal(int /*signal*/) {
   g_stop.store(true);
 }
 
-constexpr double kMiB = 1024.0 * 1024.0;
+struct AgentOptions {
+  std::string shm_path;
+  std::optional<std::string> device_address;
+  std::string source_name{"auto"};
+  std::string fbdev{"/dev/fb0"};
+  std::string size_text{"1920x1080"};
+  double fps{60};
+  double idle_fps{20};
+  std::string format_name{"bgra"};
+  std::optional<double> seconds;
+  bool allow_truncated{false};
+  std::string post_clock_path;
+  bool full_damage{false};
+  int rotate_degrees{0};
+};
 
-int run(const std::string& shm_path, const std::string& source_name, const std::string& size_text,
-        double fps, const std::string& format_name, std::optional<double> seconds,
-        bool allow_truncated, const std::string& post_clock_path, bool full_damage,
-        int rotate_degrees) {
+struct OpenedSource {
+  std::unique_ptr<periscope::capture::CaptureSource> source;
+  periscope::FrameDesc first_frame;  // the size the region must hold now
+};
+
+// The capture source by name; "auto" is the framebuffer when there is one, else the pattern.
+periscope::Result<OpenedSource> open_source(AgentOptions& o) {
   using namespace periscope;
-  auto size = parse_dimensions(size_text);
-  if (!size) {
-    spdlog::error("{}", size.error().message);
-    return 2;
+  if (o.source_name == "auto") {
+    o.source_name = ::access(o.fbdev.c_str(), R_OK) == 0 ? "fbdev" : "test-pattern";
   }
-  auto type = b7::parse_frame_type(format_name);
+  if (o.source_name == "fbdev") {
+    auto fb =
+        capture::FbdevSource::open({.device = o.fbdev, .max_fps = o.fps, .idle_fps = o.idle_fps});
+    if (!fb) return tl::unexpected(fb.error());
+    auto type = capture::frame_type_for((*fb)->mode());
+    const FrameDesc desc{*type, (*fb)->mode().width, (*fb)->mode().height};
+    o.format_name = std::string(b7::frame_type_name(*type));
+    o.size_text = fmt::format("{}x{}", desc.width, desc.height);
+    return OpenedSource{std::move(*fb), desc};
+  }
+  if (o.source_name != "test-pattern") {
+    return fail(ErrorCode::kInvalidArgument,
+                "unknown --source '{}': one of auto, fbdev, test-pattern", o.source_name);
+  }
+  auto size = parse_dimensions(o.size_text);
+  if (!size) return tl::unexpected(size.error());
+  auto type = b7::parse_frame_type(o.format_name);
   if (!type) {
-    spdlog::error("bad --format '{}': one of bgra, rgba, rgba10, rgba16f, bgr32, rgb24",
-                  format_name);
-    return 2;
+    return fail(ErrorCode::kInvalidArgument,
+                "bad --format '{}': one of bgra, rgba, rgba10, rgba16f, bgr32, rgb24",
+                o.format_name);
   }
-  if (source_name != "test-pattern") {
-    spdlog::error("unknown --source '{}': this build has 'test-pattern'", source_name);
-    return 2;
-  }
-  const std::uint32_t bytes_per_pixel = *type == b7::FrameType::kRgba16f ? 8 : 4;
-  const std::uint64_t needed =
-      b7::recommended_region_bytes(size->width, size->height, bytes_per_pixel);
+  auto pattern = capture::TestPattern::create({size->width, size->height, o.fps, *type});
+  if (!pattern) return tl::unexpected(pattern.error());
+  return OpenedSource{std::move(*pattern), FrameDesc{*type, size->width, size->height}};
+}
 
-  auto region = MappedRegion::open(shm_path, {.writable = true, .create_size_bytes = 0});
-  if (!region) {
-    spdlog::error("{}", region.error().message);
-    if (region.error().code == ErrorCode::kNotFound) {
-      spdlog::error(
-          "create it first (e.g. `truncate -s {:.0f}M {}`), or pass /dev/kvmfr0 or the "
-          "IVSHMEM BAR (/sys/bus/pci/devices/<address>/resource2)",
-          static_cast<double>(needed) / kMiB, shm_path);
-    }
-    return 1;
+int run(AgentOptions o) {
+  using namespace periscope;
+  auto opened = open_source(o);
+  if (!opened) {
+    spdlog::error("{}", opened.error().message);
+    return opened.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
   }
-
-  std::optional<PostClock> post_clock;
-  if (!post_clock_path.empty()) {
-    auto clock = PostClock::create(post_clock_path);
-    if (!clock) {
-      spdlog::error("{}", clock.error().message);
-      return 1;
-    }
-    post_clock.emplace(std::move(*clock));
-  }
-
-  ProducerOptions options;
-  options.info = capture::describe_this_machine(source_name);
-  if (post_clock) {
-    options.on_frame_posted = [&](std::uint32_t serial, TimePoint at) {
-      post_clock->record(serial, at);
-    };
-  }
-  auto producer = Producer::create(SharedRegion(region->bytes()), std::move(options));
-  const auto too_small = [&] {
-    spdlog::error(
-        "{} is {:.1f} MiB; a {}x{} {} frame needs {:.0f} MiB (B7 rule: W x H x {} x 2 "
-        "frames + 10 MiB, rounded up to a power of two)",
-        shm_path, static_cast<double>(region->size()) / kMiB, size->width, size->height,
-        format_name, static_cast<double>(needed) / kMiB, bytes_per_pixel);
-  };
-  if (!producer) {
-    spdlog::error("{}", producer.error().message);
-    if (producer.error().code == ErrorCode::kTooSmall) too_small();
-    return 1;
-  }
-  const FrameDesc desc{*type, size->width, size->height};
-  if (!(*producer)->fits(desc)) {
-    too_small();
-    if (!allow_truncated) {
-      spdlog::error(
-          "use a larger shared memory region, or --allow-truncated to send the top "
-          "of each frame with the truncated flag set");
-      return 1;
-    }
-    spdlog::warn("sending truncated frames: the bottom of the picture is cut off");
-  }
-
-  auto source = capture::TestPattern::create({size->width, size->height, fps, *type});
-  if (!source) {
-    spdlog::error("{}", source.error().message);
-    return 2;
-  }
-
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  spdlog::info("capturing {} {}x{} {} at {} fps into {} ({:.1f} MiB, session {:08x})", source_name,
-               size->width, size->height, format_name, fps, shm_path,
-               static_cast<double>(region->size()) / kMiB, (*producer)->session_id());
-  capture::CaptureLoopOptions loop;
-  if (seconds) {
-    loop.duration = from_seconds(*seconds);
-  }
-  loop.stop = &g_stop;
-  loop.full_damage = full_damage;
-  loop.rotation = static_cast<b7::FrameRotation>(rotate_degrees / 90);
-  auto stats = capture::run_capture_loop(**source, **producer, loop);
-  if (!stats) {
-    spdlog::error("{}", stats.error().message);
-    return 1;
-  }
-  const ProducerStats ps = (*producer)->stats();
-  spdlog::info(
-      "{} frames in {:.1f} s: {} posted, {} without a viewer, {} dropped; {} cursor "
-      "updates; {} re-initialisations",
-      stats->frames_captured, to_ms(stats->elapsed) / 1000.0, stats->frames_posted,
-      stats->frames_unwatched, stats->frames_dropped, stats->cursor_updates, ps.reinitialisations);
-  return 0;
+  capture::AgentRunOptions run;
+  run.shm_path = o.shm_path;
+  run.device_address = o.device_address;
+  run.source_label = o.source_name;
+  run.seconds = o.seconds;
+  run.allow_truncated = o.allow_truncated;
+  run.post_clock_path = o.post_clock_path;
+  run.full_damage = o.full_damage;
+  run.rotation = static_cast<b7::FrameRotation>(o.rotate_degrees / 90);
+  run.stop = &g_stop;
+  return capture::run_agent(*opened->source, opened->first_frame, run);
 }
 
 }  // namespace
@@ -144,41 +108,45 @@ int main(int argc, char** argv) {
   CLI::App app{
       "periscope-capture: send a screen to the host over IVSHMEM in the Looking Glass "
       "B7 format"};
-  std::string shm;
-  std::string source = "test-pattern";
-  std::string size = "1920x1080";
-  double fps = 60;
-  std::string format = "bgra";
-  std::optional<double> seconds;
-  bool allow_truncated = false;
-  std::string post_clock;
-  bool full_damage = false;
-  int rotate_degrees = 0;
+  AgentOptions o;
+  std::string device;
   std::string log_level = "info";
-  app.add_option("--shm", shm,
+  app.add_option("--shm", o.shm_path,
                  "shared memory to write: a /dev/shm file, /dev/kvmfr0, or an IVSHMEM BAR "
-                 "(/sys/bus/pci/devices/<address>/resource2)")
-      ->required();
-  app.add_option("--source", source, "what to capture: test-pattern")->capture_default_str();
-  app.add_option("--size", size, "frame size WIDTHxHEIGHT (test pattern)")->capture_default_str();
-  app.add_option("--fps", fps, "frames per second (test pattern; 0 = as fast as possible)")
+                 "(/sys/bus/pci/devices/<address>/resource2); default: found in this guest "
+                 "(/dev/kvmfr0, else the IVSHMEM PCI device 1af4:1110, the largest if several)");
+  app.add_option("--device", device, "the IVSHMEM PCI device to use, e.g. 0000:00:03.0");
+  app.add_option("--source", o.source_name,
+                 "what to capture: fbdev (the framebuffer: console or fbdev desktop), "
+                 "test-pattern, or auto (fbdev when --fbdev exists, else the pattern)")
       ->capture_default_str();
-  app.add_option("--format", format, "pixel format: bgra rgba rgba10 rgba16f bgr32 rgb24")
+  app.add_option("--fbdev", o.fbdev, "the framebuffer device")->capture_default_str();
+  app.add_option("--size", o.size_text, "frame size WIDTHxHEIGHT (test pattern)")
       ->capture_default_str();
-  app.add_option("--rotate", rotate_degrees,
+  app.add_option("--fps", o.fps,
+                 "frames per second (test pattern; 0 = as fast as possible); the poll rate "
+                 "while the framebuffer changes (fbdev)")
+      ->capture_default_str();
+  app.add_option("--idle-fps", o.idle_fps,
+                 "fbdev: the poll rate after a second without change (what an idle screen costs)")
+      ->capture_default_str();
+  app.add_option("--format", o.format_name,
+                 "pixel format: bgra rgba rgba10 rgba16f bgr32 rgb24 (test pattern)")
+      ->capture_default_str();
+  app.add_option("--rotate", o.rotate_degrees,
                  "say the guest's display is rotated clockwise by 0, 90, 180 or 270 degrees")
       ->check(CLI::IsMember({0, 90, 180, 270}))
       ->capture_default_str();
-  app.add_option("--seconds", seconds, "stop after this many seconds (default: until Ctrl-C)");
-  app.add_flag("--allow-truncated", allow_truncated,
+  app.add_option("--seconds", o.seconds, "stop after this many seconds (default: until Ctrl-C)");
+  app.add_flag("--allow-truncated", o.allow_truncated,
                "send the top of frames too big for the region, flagged as truncated");
-  app.add_option("--post-clock", post_clock,
+  app.add_option("--post-clock", o.post_clock_path,
                  "record each frame's post time in this file (same-host latency measurement)");
-  app.add_flag("--full-damage", full_damage, "send every frame as wholly changed (benchmarks)");
+  app.add_flag("--full-damage", o.full_damage, "send every frame as wholly changed (benchmarks)");
   app.add_option("--log-level", log_level, "trace debug info warn error off")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  if (!device.empty()) o.device_address = device;
   periscope::init_logging("periscope-capture", log_level);
-  return run(shm, source, size, fps, format, seconds, allow_truncated, post_clock, full_damage,
-             rotate_degrees);
+  return run(std::move(o));
 }

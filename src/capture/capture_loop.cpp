@@ -1,6 +1,7 @@
 #include "capture/capture_loop.hpp"
 
 #include "common/log.hpp"
+#include "relay/frame_format.hpp"
 
 namespace periscope::capture {
 
@@ -23,6 +24,7 @@ Result<CaptureLoopStats> run_capture_loop(CaptureSource& source, Producer& produ
   TimePoint next_report = start + std::chrono::seconds(1);
   CapturedFrame frame;
   const std::vector<b7::DamageRect> everything;
+  std::optional<FrameDesc> previous_desc;
   while (options.stop == nullptr || !options.stop->load(std::memory_order_relaxed)) {
     const TimePoint now = Clock::now();
     stats.elapsed = now - start;
@@ -37,6 +39,20 @@ Result<CaptureLoopStats> run_capture_loop(CaptureSource& source, Producer& produ
         ++stats.frames_captured;
         FrameDesc desc{frame.type, frame.width, frame.height};
         desc.rotation = options.rotation;
+        if (!previous_desc || previous_desc->width != desc.width ||
+            previous_desc->height != desc.height || previous_desc->type != desc.type) {
+          if (!producer.fits(desc)) {
+            // Said once per size: the viewer shows the truncated flag, the log says the fix.
+            spdlog::warn(
+                "a {}x{} frame does not fit the shared memory: sending the top of it, flagged "
+                "truncated; the region needs {} MiB",
+                desc.width, desc.height,
+                b7::recommended_region_bytes(desc.width, desc.height,
+                                             desc.type == b7::FrameType::kRgba16f ? 8 : 4) >>
+                    20);
+          }
+          previous_desc = desc;
+        }
         auto written = producer.write_frame(desc, frame.pixels.data(), frame.pitch,
                                             options.full_damage ? everything : frame.damage,
                                             options.slot_wait);

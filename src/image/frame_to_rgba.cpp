@@ -194,4 +194,8 @@ RgbaImage frame_to_rgba(const b7::FrameInfo& info, std::span<const std::byte> pi
   return image;
 }
 
+void make_opaque(RgbaImage& image) {
+  for (std::size_t i = 3; i < image.rgba.size(); i += 4) image.rgba[i] = 255;
+}
+
 }  // namespace periscope::image

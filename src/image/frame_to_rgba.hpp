@@ -23,4 +23,9 @@ namespace periscope::image {
 // black. RGBA16F is mapped to SDR: clamp to [0, 1], sRGB OETF, 8 bits.
 RgbaImage frame_to_rgba(const b7::FrameInfo& info, std::span<const std::byte> pixels);
 
+// What a viewer shows: the desktop is opaque whatever its alpha bytes say (a Linux framebuffer
+// leaves the X byte of XRGB at 0; B7 clients and our window draw frames opaque), so the
+// picture's alpha is set to 255.
+void make_opaque(RgbaImage& image);
+
 }  // namespace periscope::image

@@ -67,6 +67,7 @@ int run_headless_view(const HeadlessViewOptions& options) {
   if (!options.dump_frame_path.empty()) {
     if (const auto& frame = receiver.final_frame()) {
       image::RgbaImage picture = image::frame_to_rgba(frame->info, frame->pixels);
+      image::make_opaque(picture);
       image::draw_cursor(picture, receiver.final_cursor());
       if (auto written = image::write_png(options.dump_frame_path, picture); !written) {
         spdlog::error("{}", written.error().message);

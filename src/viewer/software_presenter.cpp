@@ -10,7 +10,10 @@ namespace periscope::viewer {
 Status SoftwarePresenter::upload(const Frame& frame, const FrameRing::Damage& /*damage*/) {
   ++uploads_;
   // The reference converts everything: simple and obviously right, not fast.
-  if (compose_) picture_ = image::frame_to_rgba(frame.info, frame.pixels);
+  if (compose_) {
+    picture_ = image::frame_to_rgba(frame.info, frame.pixels);
+    image::make_opaque(picture_);
+  }
   return {};
 }
 

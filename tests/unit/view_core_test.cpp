@@ -175,10 +175,11 @@ TEST(ViewCore, TheScreenshotIsWhatThePresenterShowedAfterNFrames) {
   ASSERT_TRUE(shot);
   EXPECT_EQ(shot->width, 100U);
   EXPECT_EQ(shot->height, 60U);
-  // Native: the 64x32 picture centred at (18, 14), BGRA 0x40 everywhere -> grey 0x40.
-  EXPECT_EQ(shot->at(18, 14), (image::Rgba{0x40, 0x40, 0x40, 0x40}));
+  // Native: the 64x32 picture centred at (18, 14), BGRA 0x40 everywhere -> grey 0x40, opaque
+  // (a desktop's alpha byte is not transparency: the window draws it opaque too).
+  EXPECT_EQ(shot->at(18, 14), (image::Rgba{0x40, 0x40, 0x40, 0xFF}));
   EXPECT_EQ(shot->at(17, 14), image::kOpaqueBlack);
-  EXPECT_EQ(shot->at(81, 45), (image::Rgba{0x40, 0x40, 0x40, 0x40}));
+  EXPECT_EQ(shot->at(81, 45), (image::Rgba{0x40, 0x40, 0x40, 0xFF}));
   EXPECT_EQ(shot->at(82, 45), image::kOpaqueBlack);
   std::filesystem::remove(path);
 }
