@@ -158,11 +158,13 @@ TEST(Relay, ViewerFollowsAProducerRestart) {
 }
 
 // The README's first command: the demo runs, shows frames and leaves nothing behind.
-TEST(Demo, HeadlessDemoRunsAndCleansUp) {
+// The two-process form of the demo (what `periscope demo` falls back to without QEMU; the VM
+// form is in demo_vm_test.cpp).
+TEST(Demo, HeadlessPatternDemoRunsAndCleansUp) {
   TempPath stats("demo.json", "/tmp");
-  const auto r =
-      run({bin("periscope"), "demo", "--headless", "--seconds", "2", "--stats-json", stats.str()},
-          seconds(30));
+  const auto r = run({bin("periscope"), "demo", "--guest", "pattern", "--headless", "--seconds",
+                      "2", "--stats-json", stats.str()},
+                     seconds(30));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("frames"), std::string::npos);
   const auto json = read_json(stats.str());
