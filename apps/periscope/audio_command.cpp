@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -16,7 +17,10 @@
 #include "audio/audio_pipeline.hpp"
 #include "audio/null_sink.hpp"
 #include "audio/pcm.hpp"
+#include "audio/pcm_capture.hpp"
+#include "audio/pipewire_capture.hpp"
 #include "audio/pipewire_sink.hpp"
+#include "audio/pulse_capture.hpp"
 #include "audio/pulse_sink.hpp"
 #include "audio/scream_ivshmem.hpp"
 #include "audio/udp_source.hpp"
@@ -296,11 +300,12 @@ int run_audio(AudioOptions& o) {
 struct SendOptions {
   std::string wav;
   double tone_hz{0};
+  std::string capture;  // pipewire[:TARGET] or pulse[:SOURCE]
   std::uint32_t rate{48000};
   int bits{16};
   int channels{2};
-  double seconds{1};
-  std::string to;  // ADDR:PORT unicast
+  std::optional<double> seconds;  // tone: its length (1 s); capture: how long (until Ctrl-C)
+  std::string to;                 // ADDR:PORT unicast
   bool multicast{false};
   std::string group{audio::kScreamMulticastGroup};
   std::uint16_t port{audio::kScreamPort};
@@ -309,15 +314,23 @@ struct SendOptions {
   double clock_skew_ppm{0};
 };
 
-Result<audio::WavData> make_tone(const SendOptions& o) {
-  audio::WavData data;
-  data.format = {o.rate, static_cast<std::uint8_t>(o.bits), static_cast<std::uint8_t>(o.channels),
-                 audio::default_channel_mask(static_cast<std::uint8_t>(o.channels))};
-  if (!audio::encode_header(data.format)) {
+Result<audio::StreamFormat> requested_format(const SendOptions& o) {
+  const audio::StreamFormat format{
+      o.rate, static_cast<std::uint8_t>(o.bits), static_cast<std::uint8_t>(o.channels),
+      audio::default_channel_mask(static_cast<std::uint8_t>(o.channels))};
+  if (o.channels < 1 || o.channels > 8 || !audio::is_valid_format(format)) {
     return fail(ErrorCode::kInvalidArgument, "{} Hz / {} bits / {} channels is not a Scream format",
                 o.rate, o.bits, o.channels);
   }
-  const auto frames = static_cast<std::size_t>(o.seconds * o.rate);
+  return format;
+}
+
+Result<audio::WavData> make_tone(const SendOptions& o) {
+  auto format = requested_format(o);
+  if (!format) return tl::unexpected(format.error());
+  audio::WavData data;
+  data.format = *format;
+  const auto frames = static_cast<std::size_t>(o.seconds.value_or(1.0) * o.rate);
   std::vector<float> samples(frames * static_cast<std::size_t>(o.channels));
   for (std::size_t f = 0; f < frames; ++f) {
     const double v =
@@ -332,7 +345,201 @@ Result<audio::WavData> make_tone(const SendOptions& o) {
   return data;
 }
 
+// "pipewire[:TARGET]" or "pulse[:SOURCE]", opened in the format asked for.
+Result<std::unique_ptr<audio::PcmCapture>> open_capture(const std::string& spec,
+                                                        const audio::StreamFormat& format) {
+  const auto target = [&](std::string_view kind) -> std::optional<std::string> {
+    if (spec == kind) return std::string();
+    if (spec.rfind(std::string(kind) + ":", 0) == 0) return spec.substr(kind.size() + 1);
+    return std::nullopt;
+  };
+  if (auto node = target("pipewire")) {
+    audio::PipeWireCaptureOptions options;
+    options.target = *node;
+    options.format = format;
+    // 10 ms: every graph cycle's buffer leaves as one burst of datagrams, which the
+    // receiver's default 20 ms target absorbs. Asking less forces the whole graph to a smaller
+    // quantum (more wake-ups, xruns for every client on a loaded machine: 5 ms did on our
+    // CI machine); PIPEWIRE_LATENCY=N/RATE in the environment overrides it.
+    options.latency_frames = std::max<std::uint32_t>(format.rate_hz / 100, 32);
+    auto opened = audio::PipeWireCapture::open(options);
+    if (!opened) return tl::unexpected(opened.error());
+    return std::unique_ptr<audio::PcmCapture>(std::move(*opened));
+  }
+  if (auto source = target("pulse")) {
+    audio::PulseCaptureOptions options;
+    options.source = *source;
+    options.format = format;
+    auto opened = audio::PulseCapture::open(options);
+    if (!opened) return tl::unexpected(opened.error());
+    return std::unique_ptr<audio::PcmCapture>(std::move(*opened));
+  }
+  return fail(ErrorCode::kInvalidArgument,
+              "--capture {}: expected pipewire[:NODE] or pulse[:SOURCE]", spec);
+}
+
+// Where the packets go: UDP (unicast or multicast) or the IVSHMEM ring, in pieces of `step`
+// bytes as the driver sends them (a datagram's payload, or a 20 ms chunk).
+class ScreamOutput {
+ public:
+  // Exit code 2 for a bad argument, 1 for anything else, in `exit_code` when it fails.
+  static std::optional<ScreamOutput> open(const SendOptions& o, const audio::StreamFormat& format,
+                                          int& exit_code) {
+    ScreamOutput out(format);
+    if (!o.ivshmem.empty()) {
+      auto mapped = MappedRegion::open(o.ivshmem, {.writable = true, .create_size_bytes = 2 << 20});
+      if (!mapped) {
+        spdlog::error("{}", mapped.error().message);
+        exit_code = 1;
+        return std::nullopt;
+      }
+      out.region_.emplace(std::move(*mapped));
+      auto started = audio::ScreamIvshmemWriter::start(SharedRegion(out.region_->bytes()), format);
+      if (!started) {
+        spdlog::error("{}", started.error().message);
+        exit_code = 1;
+        return std::nullopt;
+      }
+      out.writer_.emplace(std::move(*started));
+      return out;
+    }
+    std::string address = o.group;
+    std::uint16_t port = o.port;
+    if (!o.to.empty()) {
+      auto parsed = audio::parse_listen_address(o.to);
+      if (!parsed) {
+        spdlog::error("{}", parsed.error().message);
+        exit_code = 2;
+        return std::nullopt;
+      }
+      address = parsed->address;
+      port = parsed->port;
+    } else if (!o.multicast) {
+      spdlog::error("say where to send: --to ADDR:PORT, --multicast or --ivshmem PATH");
+      exit_code = 2;
+      return std::nullopt;
+    }
+    out.socket_ = UniqueFd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    out.to_.sin_family = AF_INET;
+    out.to_.sin_port = htons(port);
+    ::inet_pton(AF_INET, address.c_str(), &out.to_.sin_addr);
+    if (o.to.empty()) {
+      in_addr from{};
+      ::inet_pton(AF_INET, o.multicast_from.c_str(), &from);
+      ::setsockopt(out.socket_.get(), IPPROTO_IP, IP_MULTICAST_IF, &from, sizeof from);
+      const unsigned char loop = 1;
+      ::setsockopt(out.socket_.get(), IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof loop);
+    }
+    return out;
+  }
+
+  [[nodiscard]] std::size_t step() const {
+    return writer_ ? format_.bytes_per_frame() * (format_.rate_hz / 50)  // 20 ms
+                   : audio::kScreamPayloadBytes;
+  }
+  [[nodiscard]] bool to_ring() const { return writer_.has_value(); }
+  [[nodiscard]] std::uint64_t datagrams() const { return datagrams_; }
+
+  // One piece of at most step() bytes.
+  void send(std::span<const std::byte> piece) {
+    if (writer_) {
+      writer_->write(piece);
+      return;
+    }
+    // The driver sends only full payloads; a short piece (the tail of a clip) is padded with
+    // silence.
+    std::array<std::byte, audio::kScreamPayloadBytes> padded{};
+    std::copy(piece.begin(), piece.end(), padded.begin());
+    audio::encode_udp_packets(format_, padded, [&](std::span<const std::byte> datagram) {
+      ::sendto(socket_.get(), datagram.data(), datagram.size(), 0,
+               reinterpret_cast<const sockaddr*>(&to_), sizeof to_);
+      ++datagrams_;
+    });
+  }
+
+  void finish() {
+    if (!writer_) return;
+    precise_sleep(Milliseconds(100));  // let a reader take the last chunks before the stop
+    writer_->stop();
+  }
+
+ private:
+  explicit ScreamOutput(const audio::StreamFormat& format) : format_(format) {}
+
+  audio::StreamFormat format_;
+  std::optional<MappedRegion> region_;
+  std::optional<audio::ScreamIvshmemWriter> writer_;
+  UniqueFd socket_;
+  sockaddr_in to_{};
+  std::uint64_t datagrams_{0};
+};
+
+void log_sent(std::size_t frames, const audio::StreamFormat& format, const ScreamOutput& out,
+              std::string_view what) {
+  spdlog::info(
+      "audio-send: {} frames of {} Hz / {} bits / {} ch{}{}", frames, format.rate_hz, format.bits,
+      format.channels, what,
+      out.to_ring() ? " into the IVSHMEM ring" : fmt::format(" in {} datagrams", out.datagrams()));
+}
+
+// Live audio: the server's clock paces the capture, so each chunk goes out as soon as it has
+// filled a datagram (or a ring chunk); nothing here sleeps on our own clock.
+int run_capture_send(const SendOptions& o, const audio::StreamFormat& format) {
+  auto capture = open_capture(o.capture, format);
+  if (!capture) {
+    spdlog::error("{}", capture.error().message);
+    return capture.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
+  }
+  int exit_code = 0;
+  auto out = ScreamOutput::open(o, format, exit_code);
+  if (!out) return exit_code;
+  const std::size_t step = out->step();
+  // A read takes up to 100 ms of audio; what does not fill a whole step waits for the next.
+  std::vector<std::byte> chunk(format.bytes_per_frame() *
+                               std::max<std::uint32_t>(format.rate_hz / 10, 1));
+  std::vector<std::byte> pending;
+  pending.reserve(chunk.size() + step);
+  std::uint64_t frames = 0;
+  const TimePoint deadline = o.seconds ? Clock::now() + from_seconds(*o.seconds) : TimePoint::max();
+  spdlog::info("audio-send: capturing from {} at {} Hz / {} bits / {} ch", o.capture,
+               format.rate_hz, format.bits, format.channels);
+  while (!g_stop.load() && Clock::now() < deadline) {
+    auto n = (*capture)->read(chunk, Milliseconds(100));
+    if (!n) {
+      spdlog::error("{}", n.error().message);
+      exit_code = 1;
+      break;
+    }
+    frames += *n / format.bytes_per_frame();
+    pending.insert(pending.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(*n));
+    std::size_t at = 0;
+    for (; pending.size() - at >= step; at += step) {
+      out->send(std::span<const std::byte>(pending).subspan(at, step));
+    }
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(at));
+  }
+  if (!pending.empty()) out->send(pending);
+  out->finish();
+  log_sent(frames, format, *out,
+           (*capture)->frames_lost() > 0
+               ? fmt::format(" captured ({} lost: we fell behind)", (*capture)->frames_lost())
+               : std::string(" captured"));
+  return exit_code;
+}
+
 int run_send(const SendOptions& o) {
+  if (!o.capture.empty() && (!o.wav.empty() || o.tone_hz > 0)) {
+    spdlog::error("--capture sends live audio: it does not mix with --wav or --tone");
+    return 2;
+  }
+  if (!o.capture.empty()) {
+    auto format = requested_format(o);
+    if (!format) {
+      spdlog::error("{}", format.error().message);
+      return 2;
+    }
+    return run_capture_send(o, *format);
+  }
   auto input = o.wav.empty() ? make_tone(o) : audio::read_wav(o.wav);
   if (!input) {
     spdlog::error("{}", input.error().message);
@@ -343,83 +550,23 @@ int run_send(const SendOptions& o) {
   // sender's clock running fast or slow by clock_skew_ppm.
   const double bytes_per_second = static_cast<double>(format.bytes_per_frame()) * format.rate_hz *
                                   (1.0 + o.clock_skew_ppm / 1e6);
-  std::optional<MappedRegion> region;
-  std::optional<audio::ScreamIvshmemWriter> writer;
-  UniqueFd socket;
-  sockaddr_in to{};
-  if (!o.ivshmem.empty()) {
-    auto mapped = MappedRegion::open(o.ivshmem, {.writable = true, .create_size_bytes = 2 << 20});
-    if (!mapped) {
-      spdlog::error("{}", mapped.error().message);
-      return 1;
-    }
-    region.emplace(std::move(*mapped));
-    auto started = audio::ScreamIvshmemWriter::start(SharedRegion(region->bytes()), format);
-    if (!started) {
-      spdlog::error("{}", started.error().message);
-      return 1;
-    }
-    writer.emplace(std::move(*started));
-  } else {
-    std::string address = o.group;
-    std::uint16_t port = o.port;
-    if (!o.to.empty()) {
-      auto parsed = audio::parse_listen_address(o.to);
-      if (!parsed) {
-        spdlog::error("{}", parsed.error().message);
-        return 2;
-      }
-      address = parsed->address;
-      port = parsed->port;
-    } else if (!o.multicast) {
-      spdlog::error("say where to send: --to ADDR:PORT, --multicast or --ivshmem PATH");
-      return 2;
-    }
-    socket = UniqueFd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    ::inet_pton(AF_INET, address.c_str(), &to.sin_addr);
-    if (o.to.empty()) {
-      in_addr from{};
-      ::inet_pton(AF_INET, o.multicast_from.c_str(), &from);
-      ::setsockopt(socket.get(), IPPROTO_IP, IP_MULTICAST_IF, &from, sizeof from);
-      const unsigned char loop = 1;
-      ::setsockopt(socket.get(), IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof loop);
-    }
-  }
+  int exit_code = 0;
+  auto out = ScreamOutput::open(o, format, exit_code);
+  if (!out) return exit_code;
   const std::span<const std::byte> pcm(input->pcm);
-  const std::size_t step = writer ? format.bytes_per_frame() * (format.rate_hz / 50)  // 20 ms
-                                  : audio::kScreamPayloadBytes;
+  const std::size_t step = out->step();
   const TimePoint start = Clock::now();
   std::size_t sent = 0;
-  std::uint64_t datagrams = 0;
   while (sent < pcm.size() && !g_stop.load()) {
     const std::size_t n = std::min(step, pcm.size() - sent);
-    const auto piece = pcm.subspan(sent, n);
-    if (writer) {
-      writer->write(piece);
-    } else {
-      // The driver sends only full payloads; the tail of a clip is padded with silence.
-      std::vector<std::byte> padded(audio::kScreamPayloadBytes, std::byte{0});
-      std::copy(piece.begin(), piece.end(), padded.begin());
-      audio::encode_udp_packets(format, padded, [&](std::span<const std::byte> datagram) {
-        ::sendto(socket.get(), datagram.data(), datagram.size(), 0,
-                 reinterpret_cast<const sockaddr*>(&to), sizeof to);
-        ++datagrams;
-      });
-    }
+    out->send(pcm.subspan(sent, n));
     sent += n;
     const TimePoint due = start + from_seconds(static_cast<double>(sent) / bytes_per_second);
     const TimePoint now = Clock::now();
     if (due > now) precise_sleep(due - now);
   }
-  if (writer) {
-    precise_sleep(Milliseconds(100));  // let a reader take the last chunks before the stop
-    writer->stop();
-  }
-  spdlog::info("audio-send: {} frames of {} Hz / {} bits / {} ch{}",
-               sent / format.bytes_per_frame(), format.rate_hz, format.bits, format.channels,
-               writer ? " into the IVSHMEM ring" : fmt::format(" in {} datagrams", datagrams));
+  out->finish();
+  log_sent(sent / format.bytes_per_frame(), format, *out, "");
   return 0;
 }
 
@@ -453,10 +600,18 @@ void add_audio_command(CLI::App& app, int& exit_code) {
   auto s = std::make_shared<SendOptions>();
   send->add_option("--wav", s->wav, "a PCM WAV file to send (16/24/32-bit)");
   send->add_option("--tone", s->tone_hz, "or a sine of this frequency at -6 dBFS");
-  send->add_option("--rate", s->rate, "tone: sample rate")->capture_default_str();
-  send->add_option("--bits", s->bits, "tone: bits per sample (16, 24, 32)")->capture_default_str();
-  send->add_option("--channels", s->channels, "tone: channels (1-8)")->capture_default_str();
-  send->add_option("--seconds", s->seconds, "tone: length")->capture_default_str();
+  send->add_option("--capture", s->capture,
+                   "or live audio from a sound server, sent as it arrives: pipewire[:NODE] "
+                   "(NODE a source, or SINK.monitor for what a sink plays) or pulse[:SOURCE] "
+                   "(e.g. SINK.monitor); default: the server's default source");
+  send->add_option("--rate", s->rate, "tone/capture: sample rate")->capture_default_str();
+  send->add_option("--bits", s->bits, "tone/capture: bits per sample (16, 24, 32)")
+      ->capture_default_str();
+  send->add_option("--channels", s->channels, "tone/capture: channels (1-8)")
+      ->capture_default_str();
+  send->add_option("--seconds", s->seconds,
+                   "tone: its length (default 1); capture: stop after this long (default: "
+                   "until Ctrl-C)");
   send->add_option("--to", s->to, "unicast to ADDR:PORT");
   send->add_flag("--multicast", s->multicast, "to the multicast group and port");
   send->add_option("--group", s->group, "multicast group")->capture_default_str();

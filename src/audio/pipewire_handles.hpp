@@ -5,7 +5,11 @@
 // (They come in as system headers through the pkg-config target, so their own code is quiet.)
 #include <pipewire/pipewire.h>
 
+#include <array>
+#include <cstdint>
 #include <memory>
+
+#include "common/clock.hpp"
 
 namespace periscope::audio::pw {
 
@@ -41,6 +45,21 @@ class ThreadLoopLock {
 // code; these wrap them where the cast's warning can be silenced locally.
 void add_core_listener(pw_core* core, spa_hook* listener, const pw_core_events* events, void* data);
 int core_sync(pw_core* core);
+
+// The SPA channel positions of a Windows SPEAKER_* channel mask (Scream's), in frame order:
+// channel i is the i-th set bit; channels past the mask's bits are AUX0, AUX1...
+std::array<std::uint32_t, 8> positions_of_mask(std::uint16_t channel_mask);
+
+// Waits on the thread loop (whose lock the caller holds) until `done()` or the timeout.
+template <typename Done>
+bool wait_until(pw_thread_loop* loop, Nanoseconds timeout, Done done) {
+  timespec deadline{};
+  pw_thread_loop_get_time(loop, &deadline, timeout.count());
+  while (!done()) {
+    if (pw_thread_loop_timed_wait_full(loop, &deadline) != 0) return done();
+  }
+  return true;
+}
 
 // pw_init once per process, before the first PipeWire object (never undone: other sinks may
 // still be open, and the library keeps its plugin registry for the process's life).

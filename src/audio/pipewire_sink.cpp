@@ -53,17 +53,6 @@ std::array<std::uint32_t, 8> channel_positions(std::uint32_t channels) {
   }
 }
 
-// Waits on the thread loop (whose lock the caller holds) until `done()` or the timeout.
-template <typename Done>
-bool wait_until(pw_thread_loop* loop, Nanoseconds timeout, Done done) {
-  timespec deadline{};
-  pw_thread_loop_get_time(loop, &deadline, timeout.count());
-  while (!done()) {
-    if (pw_thread_loop_timed_wait_full(loop, &deadline) != 0) return done();
-  }
-  return true;
-}
-
 // What the daemon says about itself, collected on the loop thread during open.
 struct CoreQuery {
   pw_thread_loop* loop{nullptr};
@@ -111,7 +100,7 @@ Result<std::uint32_t> query_graph_rate(pw_thread_loop* loop, pw_core* core, Nano
   pw::add_core_listener(core, &listener, &kCoreQueryEvents, &query);
   query.pending_seq = pw::core_sync(core);
   const bool answered =
-      wait_until(loop, timeout, [&] { return query.done || !query.error.empty(); });
+      pw::wait_until(loop, timeout, [&] { return query.done || !query.error.empty(); });
   spa_hook_remove(&listener);
   if (!query.error.empty()) {
     return fail(ErrorCode::kIo, "PipeWire: {}; {}", query.error, kNoDaemonHint);
@@ -250,7 +239,7 @@ Status PipeWireSink::connect(const PipeWireSinkOptions& options) {
       res < 0) {
     return fail_errno(-res, "pw_stream_connect");
   }
-  const bool settled = wait_until(h.loop.get(), options.timeout, [&] {
+  const bool settled = pw::wait_until(h.loop.get(), options.timeout, [&] {
     return h.state != PW_STREAM_STATE_CONNECTING && h.state != PW_STREAM_STATE_UNCONNECTED;
   });
   if (h.state == PW_STREAM_STATE_ERROR) {

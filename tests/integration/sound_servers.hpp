@@ -117,13 +117,18 @@ class PipeWireServer {
  public:
   static constexpr const char* kSinkName = "periscope-test-sink";
 
-  static Result<std::unique_ptr<PipeWireServer>> start(std::uint32_t clock_rate) {
+  // `sinks`: the null sinks' node names (stereo, their monitors' ports configured too).
+  static Result<std::unique_ptr<PipeWireServer>> start(std::uint32_t clock_rate,
+                                                       const std::vector<std::string>& sinks = {
+                                                           kSinkName}) {
     const std::string daemon = find_program("pipewire");
     if (daemon.empty()) return fail(ErrorCode::kNotFound, "no pipewire binary on PATH");
     std::unique_ptr<PipeWireServer> server(new PipeWireServer());
     if (!server->dir_.valid()) return fail(ErrorCode::kIo, "mkdtemp failed");
     const std::string config = server->dir_.file("pipewire.conf");
-    write_text(config, fmt::format(kConfig, clock_rate, kSinkName));
+    std::string objects;
+    for (const auto& sink : sinks) objects += fmt::format(kNullSink, sink);
+    write_text(config, fmt::format(kConfig, clock_rate, objects));
     server->env_.push_back(std::make_unique<EnvOverride>("XDG_RUNTIME_DIR", server->dir_.str()));
     server->env_.push_back(
         std::make_unique<EnvOverride>("PIPEWIRE_RUNTIME_DIR", server->dir_.str()));
@@ -165,7 +170,7 @@ class PipeWireServer {
  private:
   PipeWireServer() = default;
 
-  // {0}: the graph's clock rate; {1}: the null sink's node name. The modules are the least a
+  // {0}: the graph's clock rate; {1}: the objects (null sinks). The modules are the least a
   // daemon without a session manager needs for clients to connect (protocol, access), to
   // create stream nodes (client-node, adapter), and links (link-factory).
   static constexpr const char* kConfig = R"(
@@ -191,17 +196,21 @@ context.modules = [
     {{ name = libpipewire-module-link-factory }}
 ]
 context.objects = [
+{1}]
+)";
+
+  // {0}: the null sink's node name.
+  static constexpr const char* kNullSink = R"(
     {{ factory = adapter
         args = {{
             factory.name = support.null-audio-sink
-            node.name = {1}
+            node.name = {0}
             media.class = Audio/Sink
             audio.position = [ FL FR ]
             monitor.channel-volumes = true
             adapter.auto-port-config = {{ mode = dsp monitor = true position = preserve }}
         }}
     }}
-]
 )";
 
   TempDir dir_;
@@ -216,18 +225,23 @@ class PulseServer {
  public:
   static constexpr const char* kSinkName = "periscope_test_sink";
 
-  static Result<std::unique_ptr<PulseServer>> start() {
+  // `sinks`: the null sinks' names (float stereo at 48 kHz; each has a `NAME.monitor` source).
+  static Result<std::unique_ptr<PulseServer>> start(const std::vector<std::string>& sinks = {
+                                                        kSinkName}) {
     const std::string daemon = find_program("pulseaudio");
     if (daemon.empty()) return fail(ErrorCode::kNotFound, "no pulseaudio binary on PATH");
     const std::string env = find_program("env");
     std::unique_ptr<PulseServer> server(new PulseServer());
     if (!server->dir_.valid()) return fail(ErrorCode::kIo, "mkdtemp failed");
     const std::string script = server->dir_.file("test.pa");
-    write_text(script,
-               fmt::format("load-module module-native-protocol-unix socket={} auth-anonymous=1\n"
-                           "load-module module-null-sink sink_name={} rate=48000 channels=2 "
-                           "format=float32le\n",
-                           server->socket(), kSinkName));
+    std::string commands = fmt::format(
+        "load-module module-native-protocol-unix socket={} auth-anonymous=1\n", server->socket());
+    for (const auto& sink : sinks) {
+      commands += fmt::format(
+          "load-module module-null-sink sink_name={} rate=48000 channels=2 format=float32le\n",
+          sink);
+    }
+    write_text(script, commands);
     auto child = Subprocess::spawn(
         {env, "HOME=" + server->dir_.str(), "XDG_RUNTIME_DIR=" + server->dir_.str(), daemon,
          "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--log-target=stderr", "-n",

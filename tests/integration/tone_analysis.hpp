@@ -131,6 +131,22 @@ inline double tone_power(std::span<const double> x, double frequency_hz, double 
   return s1 * s1 + s2 * s2 - coefficient * s1 * s2;
 }
 
+// The frequency in [low_hz, high_hz] (scanned every step_hz) where tone_power peaks: where a
+// tone landed when a resampler may have moved it a little.
+inline double peak_frequency(std::span<const double> x, double rate_hz, double low_hz,
+                             double high_hz, double step_hz = 0.5) {
+  double best_hz = low_hz;
+  double best_power = -1.0;
+  for (double f = low_hz; f <= high_hz; f += step_hz) {
+    const double power = tone_power(x, f, rate_hz);
+    if (power > best_power) {
+      best_power = power;
+      best_hz = f;
+    }
+  }
+  return best_hz;
+}
+
 inline double rms_dbfs(std::span<const double> x) {
   double sum = 0.0;
   for (const double v : x) sum += v * v;
