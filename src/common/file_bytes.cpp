@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <optional>
 
 #include "common/unique_fd.hpp"
 
@@ -70,9 +71,30 @@ Result<std::vector<std::uint8_t>> read_file_bytes(const std::string& path, std::
   return bytes;
 }
 
-Status write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes,
-                         unsigned mode) {
-  // mkstemp in the target's directory: rename() is only atomic within one file system.
+Status write_text_atomic(const std::string& path, std::string_view text, unsigned mode) {
+  return write_file_atomic(
+      path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), mode);
+}
+
+Status fsync_directory(const std::string& path) {
+  UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) return fail_errno(errno, "open directory " + path);
+  if (::fsync(dir.get()) != 0) return fail_errno(errno, "fsync directory " + path);
+  return {};
+}
+
+namespace {
+
+struct Owner {
+  unsigned uid;
+  unsigned gid;
+};
+
+// temp file beside the target (rename() is only atomic within one file system) + owner and
+// mode + write + fsync + rename + fsync of the directory (the rename itself is durable only
+// once the directory entry is on disk).
+Status write_atomic(const std::string& path, std::span<const std::uint8_t> bytes, unsigned mode,
+                    std::optional<Owner> owner) {
   std::string temp = path + ".tmp-XXXXXX";
   UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
   if (!fd) return fail_errno(errno, "create a temp file beside " + path);
@@ -81,6 +103,15 @@ Status write_file_atomic(const std::string& path, std::span<const std::uint8_t> 
     ::unlink(temp.c_str());
     return error;
   };
+  if (owner) {
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return discard(fail_errno(errno, "stat " + temp));
+    if ((st.st_uid != owner->uid || st.st_gid != owner->gid) &&
+        ::fchown(fd.get(), static_cast<uid_t>(owner->uid), static_cast<gid_t>(owner->gid)) != 0) {
+      return discard(
+          fail_errno(errno, fmt::format("chown {} to {}:{}", temp, owner->uid, owner->gid)));
+    }
+  }
   // mkstemp makes the file 0600; QEMU (another user under libvirt) must be able to read ours.
   if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) {
     return discard(fail_errno(errno, "chmod " + temp));
@@ -95,17 +126,19 @@ Status write_file_atomic(const std::string& path, std::span<const std::uint8_t> 
     ::unlink(temp.c_str());
     return fail_errno(rename_errno, "rename " + temp + " to " + path);
   }
-  // The rename itself is durable only once the directory entry is on disk.
-  const std::string directory = parent_directory(path);
-  UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir) return fail_errno(errno, "open directory " + directory);
-  if (::fsync(dir.get()) != 0) return fail_errno(errno, "fsync directory " + directory);
-  return {};
+  return fsync_directory(parent_directory(path));
 }
 
-Status write_text_atomic(const std::string& path, std::string_view text, unsigned mode) {
-  return write_file_atomic(
-      path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), mode);
+}  // namespace
+
+Status write_file_atomic(const std::string& path, std::span<const std::uint8_t> bytes,
+                         unsigned mode) {
+  return write_atomic(path, bytes, mode, std::nullopt);
+}
+
+Status write_file_atomic_owned(const std::string& path, std::span<const std::uint8_t> bytes,
+                               unsigned mode, unsigned uid, unsigned gid) {
+  return write_atomic(path, bytes, mode, Owner{uid, gid});
 }
 
 }  // namespace periscope

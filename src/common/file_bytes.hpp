@@ -24,4 +24,14 @@ Status write_file_atomic(const std::string& path, std::span<const std::uint8_t> 
 // The same for text (statistics JSON, reports).
 Status write_text_atomic(const std::string& path, std::string_view text, unsigned mode = 0644);
 
+// write_file_atomic that also gives the file an owner: the setup assistant replaces files in
+// /etc and must leave them owned as they were. chown happens only when `uid`/`gid` differ from
+// the temp file's (ours), so keeping our own files ours needs no privilege; the mode is set
+// after the chown because chown clears set-user-ID bits.
+Status write_file_atomic_owned(const std::string& path, std::span<const std::uint8_t> bytes,
+                               unsigned mode, unsigned uid, unsigned gid);
+
+// fsync of a directory: makes the entries created, renamed or removed in it durable.
+Status fsync_directory(const std::string& path);
+
 }  // namespace periscope
