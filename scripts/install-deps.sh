@@ -7,7 +7,9 @@ packages=(
   # toolchain
   g++ cmake ninja-build pkg-config clang libclang-rt-14-dev
   # libraries
-  libfmt-dev libspdlog-dev libcli11-dev libexpected-dev libtomlplusplus-dev libpng-dev nlohmann-json3-dev
+  libfmt-dev libspdlog-dev libcli11-dev libexpected-dev libtomlplusplus-dev libpng-dev nlohmann-json3-dev libssl-dev libpugixml-dev
+  # the X11 capture agent (periscope-capture-x11): Xlib, MIT-SHM, XFixes, XDamage, XInput2
+  libx11-dev libxext-dev libxfixes-dev libxdamage-dev libxi-dev
   # the viewer window: SDL2 + OpenGL ES 3 (Mesa), SDL2_ttf with DejaVu for the overlay text
   libsdl2-dev libsdl2-ttf-dev libgles-dev libegl1 libgles2 libgl1-mesa-dri fonts-dejavu-core
   # audio outputs: PipeWire (native) and PulseAudio (libpulse-simple, the fallback)
@@ -16,6 +18,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # setup-tool tests: iasl checks our AML; real option ROMs to parse (QEMU's iPXE and VGA BIOSes)
   acpica-tools ipxe-qemu seabios
+  # generated libvirt domains are checked with virt-xml-validate (and xmllint under it)
+  libvirt-clients libxml2-utils
+  # the demo VM and its tests: QEMU, a Debian kernel, a static busybox, cpio for the initramfs
+  qemu-system-x86 linux-image-amd64 busybox-static cpio file
   # audio sink tests start private sound servers and record their null sinks
   pipewire pipewire-bin pulseaudio pulseaudio-utils
   # window tests run on a virtual X server

@@ -22,5 +22,7 @@ void add_doctor_command(CLI::App& app, int& exit_code);
 void add_acpi_command(CLI::App& app, int& exit_code);
 void add_rom_command(CLI::App& app, int& exit_code);
 void add_shm_size_command(CLI::App& app, int& exit_code);
+// `periscope setup plan | apply | rollback`: set the host up, with backups and a way back.
+void add_setup_command(CLI::App& app, int& exit_code);
 
 }  // namespace periscope::app

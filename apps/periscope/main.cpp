@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   periscope::app::add_acpi_command(app, exit_code);
   periscope::app::add_rom_command(app, exit_code);
   periscope::app::add_shm_size_command(app, exit_code);
+  periscope::app::add_setup_command(app, exit_code);
   app.parse_complete_callback([&] { periscope::init_logging("periscope", log_level); });
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

@@ -9,10 +9,11 @@
 namespace periscope::setup {
 
 struct PlannedFile {
-  std::string path;  // absolute path on the target machine, e.g. /etc/modprobe.d/periscope-vfio.conf
-  std::string content;        // the whole new content of the file
-  std::uint32_t mode{0644};   // permission bits for a file that does not exist yet
-  std::string why;            // one line shown in the plan
+  std::string
+      path;  // absolute path on the target machine, e.g. /etc/modprobe.d/periscope-vfio.conf
+  std::string content;       // the whole new content of the file
+  std::uint32_t mode{0644};  // permission bits for a file that does not exist yet
+  std::string why;           // one line shown in the plan
 };
 
 struct PlannedCommand {

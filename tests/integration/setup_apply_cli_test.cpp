@@ -1,0 +1,97 @@
+// `periscope setup apply` and `setup rollback` as a user runs them, on a copy of a captured
+// machine (--root): the plan is carried out, a second apply changes nothing, rollback gives
+// back the tree byte for byte, and nothing happens without a yes.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "process_helpers.hpp"
+#include "tree_snapshot.hpp"
+
+namespace periscope {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::bin;
+using testing::difference;
+using testing::snapshot;
+using testing::Tree;
+
+constexpr auto kBound = std::chrono::seconds(60);
+
+// __FILE__ is <source>/tests/integration/setup_apply_cli_test.cpp.
+fs::path fixture(const std::string& name) {
+  return fs::path(__FILE__).parent_path().parent_path() / "fixtures" / "machines" / name;
+}
+
+class SetupApplyCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("periscope-setup-cli-" + std::to_string(::getpid()));
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+    fs::copy(fixture("desktop-clean-group"), root_,
+             fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    // A real machine has /var/lib; the record (var/lib/periscope) is kept after rollback.
+    fs::create_directories(root_ / "var/lib");
+    before_ = snapshot(root_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  testing::RunResult periscope(std::vector<std::string> args) {
+    args.insert(args.begin(), bin("periscope"));
+    // stdin is not a terminal here (Subprocess gives the child /dev/null or our pipe).
+    return testing::run(args, kBound);
+  }
+
+  fs::path root_;
+  Tree before_;
+};
+
+TEST_F(SetupApplyCli, ApplyThenApplyAgainThenRollbackLeavesTheMachineAsItWas) {
+  const auto applied = periscope({"setup", "apply", "--root", root_.string(), "--yes"});
+  ASSERT_EQ(applied.status, 0) << applied.output;
+  EXPECT_NE(applied.output.find("Applied."), std::string::npos) << applied.output;
+  EXPECT_NE(applied.output.find("recorded (not run under --root) update-initramfs"),
+            std::string::npos)
+      << applied.output;
+  const Tree after = snapshot(root_);
+  EXPECT_NE(difference(before_, after), "");
+  EXPECT_TRUE(after.contains("etc/grub.d/11_periscope-vfio")) << difference(before_, after);
+
+  // Planned again on the changed machine, the plan is smaller; applying it changes nothing.
+  const auto again = periscope({"setup", "apply", "--root", root_.string(), "--yes"});
+  ASSERT_EQ(again.status, 0) << again.output;
+  EXPECT_NE(again.output.find("Nothing to do"), std::string::npos) << again.output;
+  EXPECT_EQ(difference(after, snapshot(root_)), "");
+
+  const auto rolled_back = periscope({"setup", "rollback", "--root", root_.string()});
+  ASSERT_EQ(rolled_back.status, 0) << rolled_back.output;
+  EXPECT_EQ(difference(before_, snapshot(root_)), "") << rolled_back.output;
+
+  const auto nothing = periscope({"setup", "rollback", "--root", root_.string()});
+  EXPECT_NE(nothing.status, 0) << "a second rollback has nothing to undo: " << nothing.output;
+  EXPECT_EQ(difference(before_, snapshot(root_)), "");
+}
+
+TEST_F(SetupApplyCli, WithoutYesAndWithoutATerminalNothingChanges) {
+  const auto r = periscope({"setup", "apply", "--root", root_.string()});
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("--yes"), std::string::npos) << r.output;
+  EXPECT_EQ(difference(before_, snapshot(root_)), "");
+}
+
+TEST_F(SetupApplyCli, ARefusedPlanIsNotApplied) {
+  fs::remove_all(root_);
+  fs::create_directories(root_);
+  fs::copy(fixture("single-gpu"), root_,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  before_ = snapshot(root_);
+  const auto r = periscope({"setup", "apply", "--root", root_.string(), "--yes"});
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_EQ(difference(before_, snapshot(root_)), "");
+}
+
+}  // namespace
+}  // namespace periscope
