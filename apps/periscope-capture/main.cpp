@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
                  "while the framebuffer changes (fbdev)")
       ->capture_default_str();
   app.add_option("--idle-fps", o.idle_fps,
-                 "fbdev: the poll rate after a second without change (what an idle screen costs)")
+                 "fbdev: the slowest poll rate, reached by doubling the wait after each poll that "
+                 "finds no change (what an idle screen costs)")
       ->capture_default_str();
   app.add_option("--format", o.format_name,
                  "pixel format: bgra rgba rgba10 rgba16f bgr32 rgb24 (test pattern)")

@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -43,6 +44,19 @@ Nanoseconds period_of(double fps) {
 }
 
 }  // namespace
+
+// Each poll reads the whole picture, so polling is what capture costs. After a change the next
+// poll comes at max_fps (typing, scrolling); every poll that finds nothing doubles the wait, up
+// to the idle period. A console that redraws one line a second thus costs a few polls per
+// change instead of max_fps polls a second, and a change after stillness waits at most the
+// idle period.
+Nanoseconds FbdevSource::poll_period() const {
+  const Nanoseconds fast = period_of(options_.max_fps);
+  const Nanoseconds slow = std::max(fast, period_of(options_.idle_fps));
+  Nanoseconds period = fast;
+  for (std::uint32_t i = 0; i < unchanged_polls_ && period < slow; ++i) period *= 2;
+  return std::min(period, slow);
+}
 
 Result<b7::FrameType> frame_type_for(const FbdevMode& mode) {
   if (mode.width == 0 || mode.height == 0 || mode.width > kMaxDimension ||
@@ -132,9 +146,7 @@ CaptureStatus FbdevSource::capture_frame(Nanoseconds timeout, CapturedFrame& fra
     }
     std::this_thread::sleep_until(next_poll_);
     const TimePoint now = Clock::now();
-    const bool idle = frames_ > 0 && now - last_change_ > std::chrono::seconds(1);
-    next_poll_ = now + period_of(idle ? options_.idle_fps : options_.max_fps);
-
+    next_poll_ = now + poll_period();
     // A mode switch (fbset, a DRM driver taking over) is seen on the next poll.
     auto mode = read_mode(fd_.get(), options_.device);
     if (!mode) {
@@ -154,10 +166,11 @@ CaptureStatus FbdevSource::capture_frame(Nanoseconds timeout, CapturedFrame& fra
     const MutablePixelPlane copy{copy_.data(), mode_.width * 4};
     auto damage = copy_changed_tiles(live, copy, {.width = mode_.width, .height = mode_.height});
     if (damage.empty() && frames_ > 0) {
+      ++unchanged_polls_;
       if (Clock::now() >= deadline) return CaptureStatus::kTimeout;
       continue;
     }
-    last_change_ = now;
+    unchanged_polls_ = 0;
     frame.type = type_;
     frame.width = mode_.width;
     frame.height = mode_.height;

@@ -64,8 +64,10 @@ class FbdevSource final : public CaptureSource {
   std::size_t mapping_bytes_{0};
   std::vector<std::byte> copy_;  // the last picture sent, width*4 bytes per row
   std::uint64_t frames_{0};
+  [[nodiscard]] Nanoseconds poll_period() const;
+
   TimePoint next_poll_{};
-  TimePoint last_change_{};
+  std::uint32_t unchanged_polls_{0};  // since the last change
 };
 
 }  // namespace periscope::capture
