@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <regex>
@@ -158,6 +159,41 @@ TEST(DemoVm, DemoCommandShowsTheGuestConsoleWithDamageOnlyUpdatesAndCleansUp) {
     EXPECT_EQ(entry.path().filename().string().find("periscope-demo-vm-"), std::string::npos)
         << entry.path();
   }
+}
+
+// The whole input path a user has: X key events on the demo's window -> the viewer's QMP
+// session -> the VM's PS/2 keyboard -> the guest's console reads the line.
+TEST(DemoVm, TypingInTheDemoWindowReachesTheGuest) {
+  REQUIRE_DEMO_VM();
+  const char* display = std::getenv("DISPLAY");
+  if (display == nullptr || *display == '\0' || ::access("/usr/bin/xdotool", X_OK) != 0) {
+    GTEST_SKIP() << "needs the suite's Xvfb (window_test.cpp) and xdotool";
+  }
+  TempDir dir;
+  const std::string serial = dir.str() + "/serial.log";
+  auto demo = Subprocess::spawn({bin("periscope"), "demo", "--accel", "tcg", "--seconds", "20",
+                                 "--serial-log", serial, "--title", "periscope-vm-window-test"},
+                                dir.str() + "/demo.log", dir.str() + "/demo.log");
+  ASSERT_TRUE(demo);
+  ASSERT_TRUE(serial_shows(serial, "capturing fbdev", 1, kBootBound)) << read_file(serial);
+  const auto found =
+      testing::run({"/usr/bin/xdotool", "search", "--sync", "--name", "periscope-vm-window-test"},
+                   std::chrono::seconds(20));
+  ASSERT_EQ(found.status, 0) << found.output << read_file(dir.str() + "/demo.log");
+  const std::string window = found.output.substr(0, found.output.find('\n'));
+  const auto xdo = [](std::vector<std::string> args) {
+    args.insert(args.begin(), "/usr/bin/xdotool");
+    const auto r = testing::run(args, std::chrono::seconds(20));
+    EXPECT_EQ(r.status, 0) << r.output;
+  };
+  xdo({"windowfocus", "--sync", window});
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the input session's QMP handshake
+  xdo({"type", "--delay", "80", "hi window"});
+  xdo({"key", "Return"});
+  EXPECT_TRUE(serial_shows(serial, "typed: hi window", 1, std::chrono::seconds(30)))
+      << read_file(serial) << read_file(dir.str() + "/demo.log");
+  EXPECT_EQ(demo->wait_for(std::chrono::seconds(60)), 0) << read_file(dir.str() + "/demo.log");
+  EXPECT_FALSE(qemu_runs_with(serial));
 }
 
 TEST(DemoVm, KeysReachTheGuestAndTheViewerFollowsAReboot) {
