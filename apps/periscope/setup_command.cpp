@@ -20,6 +20,7 @@
 #include "setup/command_runner.hpp"
 #include "setup/libvirt_domain.hpp"
 #include "setup/libvirt_domain_from_machine.hpp"
+#include "setup/libvirt_domain_patch.hpp"
 #include "setup/machine_facts.hpp"
 #include "setup/machine_reader_fs.hpp"
 #include "setup/setup_plan_report.hpp"
@@ -36,6 +37,10 @@ struct SetupPlanArgs {
   std::string out;
   bool json{false};
   setup::PlanOptions options;
+  // The VM definition's choices beyond the host plan.
+  setup::DomainChoices domain;
+  std::string existing_domain;  // a `virsh dumpxml` to patch instead of a new domain
+  std::string virtiofs;         // HOST_DIR[:TAG]
 };
 
 // Who will run the viewer: --user, else whoever ran sudo on this machine, else the one
@@ -77,15 +82,29 @@ Result<Planned> make_plan(SetupPlanArgs& args) {
   Planned planned{std::move(*outcome), {}};
   if (!planned.outcome.refused() && planned.outcome.gpu) {
     // The VM definition for the same GPU and shared memory.
-    setup::DomainChoices choices;
+    setup::DomainChoices choices = args.domain;
     choices.vm_name = args.options.vm;
+    if (!args.virtiofs.empty()) {
+      const auto colon = args.virtiofs.find(':');
+      choices.virtiofs = setup::VirtiofsShare{
+          args.virtiofs.substr(0, colon),
+          colon == std::string::npos ? std::string("host") : args.virtiofs.substr(colon + 1)};
+    }
     choices.shm_kind = args.options.shm;
     if (auto size = parse_dimensions(args.options.resolution)) {
       choices.resolution = *size;
     }
     auto spec = setup::domain_spec_from_machine(facts, planned.outcome.gpu->gpu, choices);
-    auto xml = spec ? setup::generate_domain_xml(*spec)
-                    : Result<std::string>(tl::unexpected(spec.error()));
+    // A user's domain is untrusted input like any file: bounded, and parsed by pugixml.
+    std::string existing;
+    if (!args.existing_domain.empty()) {
+      auto bytes = read_file_bytes(args.existing_domain, 16u << 20);
+      if (!bytes) return tl::unexpected(bytes.error());
+      existing.assign(bytes->begin(), bytes->end());
+    }
+    auto xml = !spec                          ? Result<std::string>(tl::unexpected(spec.error()))
+               : args.existing_domain.empty() ? setup::generate_domain_xml(*spec)
+                                              : setup::patch_domain_xml(existing, *spec);
     if (xml) {
       planned.domain_xml = std::move(*xml);
     } else {
@@ -252,6 +271,19 @@ void add_plan_options(CLI::App* cmd, SetupPlanArgs& args) {
       ->capture_default_str();
   cmd->add_option("--user", args.options.user,
                   "who runs the viewer (owner of the shared memory); default: the sudo user");
+  cmd->add_option("--memory", args.domain.memory_mib, "the VM's memory in MiB")
+      ->capture_default_str();
+  cmd->add_option("--rom", args.domain.rom_file,
+                  "a GPU option ROM for the VM (check it with `periscope rom check`)");
+  cmd->add_flag("--secure-boot", args.domain.secure_boot, "OVMF with Secure Boot (Windows 11)");
+  cmd->add_option("--evdev-keyboard", args.domain.evdev_keyboard,
+                  "pass this /dev/input/by-id/...-event-kbd to the VM (toggle with both Ctrl)");
+  cmd->add_option("--evdev-mouse", args.domain.evdev_mouse,
+                  "pass this /dev/input/by-id/...-event-mouse to the VM");
+  cmd->add_option("--virtiofs", args.virtiofs, "share HOST_DIR[:TAG] with the VM (virtiofs)");
+  cmd->add_option("--existing-domain", args.existing_domain,
+                  "patch this domain (`virsh dumpxml NAME`) instead of making a new one: only "
+                  "the passthrough parts change");
   cmd->add_flag("--force", args.options.force,
                 "plan what is refused (the only GPU, the boot GPU, a shared IOMMU group), with "
                 "loud warnings");

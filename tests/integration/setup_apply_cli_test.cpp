@@ -93,5 +93,45 @@ TEST_F(SetupApplyCli, ARefusedPlanIsNotApplied) {
   EXPECT_EQ(difference(before_, snapshot(root_)), "");
 }
 
+// The VM definition beside the host plan: valid for Debian's libvirt schema, with the devices
+// asked for; patching that same domain (as a user's `virsh dumpxml`) changes nothing.
+TEST_F(SetupApplyCli, PlanWritesAValidDomainAndPatchingItAgainChangesNothing) {
+  if (::access("/usr/bin/virt-xml-validate", X_OK) != 0) {
+    GTEST_SKIP() << "virt-xml-validate is not installed: run scripts/install-deps.sh";
+  }
+  const fs::path out = root_.string() + "-out";
+  const fs::path out2 = root_.string() + "-out2";
+  const std::vector<std::string> choices{"--evdev-keyboard", "/dev/input/by-id/kbd-event-kbd",
+                                         "--virtiofs",       "/srv/share:share",
+                                         "--memory",         "16384"};
+  auto args =
+      std::vector<std::string>{"setup", "plan", "--root", root_.string(), "--out", out.string()};
+  args.insert(args.end(), choices.begin(), choices.end());
+  const auto planned = periscope(args);
+  ASSERT_EQ(planned.status, 0) << planned.output;
+  const std::string domain = testing::read_file((out / "domain.xml").string());
+  EXPECT_NE(domain.find("<input type='evdev'>"), std::string::npos) << domain;
+  EXPECT_NE(domain.find("<driver type='virtiofs'/>"), std::string::npos) << domain;
+  EXPECT_NE(domain.find("<memory unit='MiB'>16384</memory>"), std::string::npos) << domain;
+  const auto valid =
+      testing::run({"/usr/bin/virt-xml-validate", (out / "domain.xml").string(), "domain"}, kBound);
+  EXPECT_EQ(valid.status, 0) << valid.output;
+
+  args = {"setup",
+          "plan",
+          "--root",
+          root_.string(),
+          "--out",
+          out2.string(),
+          "--existing-domain",
+          (out / "domain.xml").string()};
+  args.insert(args.end(), choices.begin(), choices.end());
+  const auto patched = periscope(args);
+  ASSERT_EQ(patched.status, 0) << patched.output;
+  EXPECT_EQ(testing::read_file((out2 / "domain.xml").string()), domain);
+  fs::remove_all(out);
+  fs::remove_all(out2);
+}
+
 }  // namespace
 }  // namespace periscope
