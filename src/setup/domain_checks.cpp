@@ -226,8 +226,14 @@ void check_qemu(Checker& checker, pugi::xml_node domain, const std::set<std::str
     return;
   }
   const std::string p = *prefix + ":";
-  for (pugi::xml_node commandline : domain.children((p + "commandline").c_str())) {
-    for (pugi::xml_node arg : commandline.children((p + "arg").c_str())) {
+  // pugixml's named ranges keep the name's pointer: the strings must outlive the loops.
+  const std::string commandline_name = p + "commandline";
+  const std::string arg_name = p + "arg";
+  const std::string override_name = p + "override";
+  const std::string device_name = p + "device";
+  const std::string frontend_name = p + "frontend";
+  for (pugi::xml_node commandline : domain.children(commandline_name.c_str())) {
+    for (pugi::xml_node arg : commandline.children(arg_name.c_str())) {
       const std::string_view value = arg.attribute("value").value();
       if (value.empty() || value.front() != '{') continue;
       const auto json = nlohmann::json::parse(value, nullptr, false);
@@ -243,8 +249,8 @@ void check_qemu(Checker& checker, pugi::xml_node domain, const std::set<std::str
       }
     }
   }
-  for (pugi::xml_node override_node : domain.children((p + "override").c_str())) {
-    for (pugi::xml_node device : override_node.children((p + "device").c_str())) {
+  for (pugi::xml_node override_node : domain.children(override_name.c_str())) {
+    for (pugi::xml_node device : override_node.children(device_name.c_str())) {
       const std::string alias = device.attribute("alias").value();
       if (aliases.count(alias) == 0) {
         checker.add("override.alias",
@@ -253,7 +259,7 @@ void check_qemu(Checker& checker, pugi::xml_node domain, const std::set<std::str
                                 alias));
       }
       bool properties = false;
-      for (pugi::xml_node frontend : device.children((p + "frontend").c_str())) {
+      for (pugi::xml_node frontend : device.children(frontend_name.c_str())) {
         if (frontend.child((p + "property").c_str())) properties = true;
       }
       if (!properties) {
