@@ -47,11 +47,14 @@ struct OpenedSource {
   periscope::FrameDesc first_frame;  // the size the region must hold now
 };
 
-// The capture source by name; "auto" is the framebuffer when there is one, else the pattern.
+// The capture source by name. "auto" is the framebuffer only in a guest, i.e. when the shared
+// memory is found rather than named: on a host (`--shm /dev/shm/...`: the demo, tests,
+// benchmarks) /dev/fb0 is the host's own console, never what is meant.
 periscope::Result<OpenedSource> open_source(AgentOptions& o) {
   using namespace periscope;
   if (o.source_name == "auto") {
-    o.source_name = ::access(o.fbdev.c_str(), R_OK) == 0 ? "fbdev" : "test-pattern";
+    o.source_name =
+        o.shm_path.empty() && ::access(o.fbdev.c_str(), R_OK) == 0 ? "fbdev" : "test-pattern";
   }
   if (o.source_name == "fbdev") {
     auto fb =
@@ -118,7 +121,8 @@ int main(int argc, char** argv) {
   app.add_option("--device", device, "the IVSHMEM PCI device to use, e.g. 0000:00:03.0");
   app.add_option("--source", o.source_name,
                  "what to capture: fbdev (the framebuffer: console or fbdev desktop), "
-                 "test-pattern, or auto (fbdev when --fbdev exists, else the pattern)")
+                 "test-pattern, or auto (fbdev when --shm is not given, i.e. in a guest, and "
+                 "--fbdev exists; else the pattern)")
       ->capture_default_str();
   app.add_option("--fbdev", o.fbdev, "the framebuffer device")->capture_default_str();
   app.add_option("--size", o.size_text, "frame size WIDTHxHEIGHT (test pattern)")
