@@ -1,37 +1,21 @@
 // The kernel side of binding: the kernel release, the vfio modules, vfio-pci's ids, the
 // initramfs configuration that loads vfio early, and KVM's MSR handling.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "setup/doctor_checks.hpp"
 #include "setup/machine_text.hpp"
 #include "setup/machine_vfio_ids.hpp"
+#include "setup/setup_detect.hpp"
+#include "setup/setup_generators.hpp"
 
 namespace periscope::setup {
 
 namespace {
 
-std::string tool_name(InitramfsTool tool) {
-  switch (tool) {
-    case InitramfsTool::kMkinitcpio:
-      return "mkinitcpio";
-    case InitramfsTool::kDracut:
-      return "dracut";
-    case InitramfsTool::kInitramfsTools:
-      return "initramfs-tools";
-  }
-  return "?";
-}
-
+// The command the plan itself would run, as one line for a fix text.
 std::string rebuild_command(InitramfsTool tool) {
-  switch (tool) {
-    case InitramfsTool::kMkinitcpio:
-      return "mkinitcpio -P";
-    case InitramfsTool::kDracut:
-      return "dracut -f --regenerate-all";
-    case InitramfsTool::kInitramfsTools:
-      return "update-initramfs -u -k all";
-  }
-  return "";
+  return fmt::format("{}", fmt::join(initramfs_command(tool).argv, " "));
 }
 
 bool has_module(const InitramfsConfig& config, std::string_view name) {
@@ -153,7 +137,7 @@ Check initramfs_tool(const MachineFacts& facts) {
     return not_applicable(id, "no mkinitcpio, dracut or initramfs-tools configuration found");
   }
   std::vector<std::string> names;
-  for (const InitramfsTool tool : i.tools) names.push_back(tool_name(tool));
+  for (const InitramfsTool tool : i.tools) names.push_back(initramfs_name(tool));
   if (!i.problems.empty()) {
     return warn(id, fmt::format("{}; unreadable: {}", join(names, ", "), join(i.problems, "; ")),
                 "check the files' permissions");
@@ -184,7 +168,7 @@ Check initramfs_vfio(const MachineFacts& facts) {
               "before vfio-pci loads",
               fmt::format("add vfio_pci vfio vfio_iommu_type1 to the {} configuration and run {} "
                           "(setup plan does)",
-                          tool_name(i.tools.front()), rebuild_command(i.tools.front())));
+                          initramfs_name(i.tools.front()), rebuild_command(i.tools.front())));
 }
 
 // vfio_virqfd was folded into vfio in 6.2; listing it makes mkinitcpio and dracut fail, and
