@@ -22,6 +22,10 @@ struct PlannedCommand {
   // Commands that regenerate derived state (initramfs, bootloader menu) are run again by
   // rollback once the original files are back.
   bool regenerate{false};
+  // The command that reverses this one's effect outside the planned files (an image it built,
+  // a definition it registered, a setting a tool keeps itself); empty when the files say it
+  // all. Rollback runs it, in reverse order, for every command apply started.
+  std::vector<std::string> undo;
 };
 
 struct SetupPlan {
