@@ -156,12 +156,13 @@ HostDetection detect_host(const MachineReader& reader, const MachineFacts& facts
   for (const char* path :
        {"/etc/default/grub", "/etc/mkinitcpio.conf", "/etc/initramfs-tools/modules",
         "/etc/kernel/cmdline", "/etc/kernelstub/configuration", kGrubEntryPath, kTmpfilesPath,
-        kKvmfrModulesLoadPath, kKvmfrUdevPath, kQemuConfPath, kAppArmorLocalPath}) {
+        kKvmfrModulesLoadPath, kKvmfrUdevPath, kQemuConfPath, kAppArmorLocalPath, kDebianHookPath,
+        kPostinstPath, kPostrmPath, kKernelInstallPath, kMkinitcpioConfPath}) {
     snapshot(reader, d, path);
   }
-  for (const char* dir : {"/etc/modprobe.d", "/etc/dracut.conf.d"}) {
+  for (const char* dir : {"/etc/modprobe.d", "/etc/dracut.conf.d", "/etc/mkinitcpio.d"}) {
     for (const std::string& name : reader.list_or_empty(dir)) {
-      if (is_kernel_name(name) || ends_with(name, ".conf")) {
+      if (is_kernel_name(name) || ends_with(name, ".conf") || ends_with(name, ".preset")) {
         snapshot(reader, d, std::string(dir) + "/" + printable(name));
       }
     }
@@ -197,10 +198,12 @@ HostDetection detect_host(const MachineReader& reader, const MachineFacts& facts
   }
   for (const std::string& name : reader.list_or_empty("/boot")) {
     if (starts_with(name, "vmlinuz") || starts_with(name, "initramfs-") ||
-        starts_with(name, "initrd.img-")) {
+        starts_with(name, "initrd.img-") || starts_with(name, kPrivateImagePrefix)) {
       d.boot_images.push_back("/boot/" + printable(name));
     }
   }
+
+  d.kernel_install = reader.is_dir("/usr/lib/kernel/install.d");
 
   const bool grub = d.file("/etc/default/grub") != nullptr;
   const bool entries =

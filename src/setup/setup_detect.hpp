@@ -47,11 +47,13 @@ struct HostDetection {
   std::string esp;               // the folder holding loader/: "/boot", "/efi", "/boot/efi"
   std::vector<LoaderEntry> loader_entries;  // sorted by path
   bool loader_default_set{false};           // loader.conf names a default entry
-  std::vector<std::string> boot_images;  // /boot/vmlinuz-*, /boot/initramfs-*, /boot/initrd.img-*
+  // /boot/vmlinuz-*, /boot/initramfs-*, /boot/initrd.img-*, /boot/periscope-vfio-initrd-*
+  std::vector<std::string> boot_images;
   std::string kernel_release;
   std::optional<int> kernel_major;
   std::optional<int> kernel_minor;
   bool vfio_pci_builtin{false};
+  bool kernel_install{false};  // /usr/lib/kernel/install.d: kernel-install runs the plugins
 
   // The current text of the files the generators read or replace (absent: no such file).
   std::map<std::string, std::string> files;
@@ -74,6 +76,13 @@ inline constexpr const char* kModprobePath = "/etc/modprobe.d/periscope-vfio.con
 inline constexpr const char* kDracutPath = "/etc/dracut.conf.d/10-periscope-vfio.conf";
 inline constexpr const char* kGrubEntryPath = "/etc/grub.d/11_periscope-vfio";
 inline constexpr const char* kLoaderEntryName = "periscope-vfio.conf";
+// The separate entry's own images: /boot/periscope-vfio-initrd-<kernel name>.img.
+inline constexpr const char* kPrivateImagePrefix = "periscope-vfio-initrd-";
+inline constexpr const char* kDebianHookPath = "/etc/initramfs-tools/hooks/periscope-vfio";
+inline constexpr const char* kPostinstPath = "/etc/kernel/postinst.d/periscope-vfio";
+inline constexpr const char* kPostrmPath = "/etc/kernel/postrm.d/periscope-vfio";
+inline constexpr const char* kKernelInstallPath = "/etc/kernel/install.d/90-periscope-vfio.install";
+inline constexpr const char* kMkinitcpioConfPath = "/etc/periscope/mkinitcpio-vfio.conf";
 inline constexpr const char* kTmpfilesPath = "/etc/tmpfiles.d/10-looking-glass.conf";
 inline constexpr const char* kKvmfrModprobePath = "/etc/modprobe.d/kvmfr.conf";
 inline constexpr const char* kKvmfrModulesLoadPath = "/etc/modules-load.d/kvmfr.conf";

@@ -82,15 +82,41 @@ struct CmdlineChoices {
 // arguments and renames its entries, so the menu gains "... — GPU for the VM (vfio-pci)"
 // entries after the unchanged default ones.
 [[nodiscard]] PlannedFile grub_separate_entry(const std::vector<std::string>& args);
-// <esp>/loader/entries/periscope-vfio.conf: a copy of `base` (or, without one, an entry for
-// the kernel and initramfs in /boot) with the extra arguments. `base_options` is the command
-// line the copy starts from.
-[[nodiscard]] Result<PlannedFile> loader_separate_entry(const HostDetection& host,
-                                                        const std::vector<std::string>& args);
+// <esp>/loader/entries/periscope-vfio.conf: a copy of the newest entry (or, without one, an
+// entry for a kernel in /boot) with the extra arguments and its main initrd replaced by the
+// kernel's separate image. Refused where that image (built in /boot) is out of the entry's
+// reach.
+struct SeparateLoaderEntry {
+  PlannedFile file;
+  std::string kernel_name;  // what follows "vmlinuz-": the image it needs
+};
+[[nodiscard]] Result<SeparateLoaderEntry> loader_separate_entry(
+    const HostDetection& host, const std::vector<std::string>& args);
 // The command that rebuilds the boot menu after /etc/default/grub or /etc/grub.d changed.
 [[nodiscard]] PlannedCommand grub_command(const HostDetection& host);
 // kernelstub keeps the command line itself: `kernelstub -a "<args>"`.
 [[nodiscard]] PlannedCommand kernelstub_command(const std::vector<std::string>& args);
+
+// --- the separate entry's own initramfs (gen_private_initramfs.cpp) ------------------------
+// The default entry's image and the distribution's initramfs configuration stay as they were;
+// each kernel gets a second image, /boot/periscope-vfio-initrd-<name>.img, with vfio-pci
+// loaded before any GPU driver, built now and by a kernel hook for every later kernel.
+struct PrivateImage {
+  std::string kernel;  // "/boot/vmlinuz-6.1.0-18-amd64", "/boot/vmlinuz-linux"
+  std::string name;    // what follows "vmlinuz-": the release, or Arch's package name
+  std::string image;   // "/boot/periscope-vfio-initrd-6.1.0-18-amd64.img"
+  std::string preset;  // mkinitcpio: the preset that builds this kernel's images (or empty)
+};
+[[nodiscard]] std::string private_image_path(const std::string& kernel_name);
+// The kernels in /boot (Arch: from the presets), else the running one.
+[[nodiscard]] Result<std::vector<PrivateImage>> private_images(InitramfsTool tool,
+                                                               const HostDetection& host);
+// The hook or configuration that builds the images, and the kernel hooks for later kernels.
+[[nodiscard]] std::vector<PlannedFile> generate_private_initramfs(
+    InitramfsTool tool, const GpuBinding& gpu, const std::vector<PrivateImage>& images,
+    const HostDetection& host);
+// Builds one image now; undone by removing it.
+[[nodiscard]] PlannedCommand private_image_command(InitramfsTool tool, const PrivateImage& image);
 
 // --- shared memory access (gen_shm_access.cpp) ---------------------------------------------
 struct ShmChoices {

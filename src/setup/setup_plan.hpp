@@ -25,7 +25,7 @@ struct PlannedCommand {
   // The command that reverses this one's effect outside the planned files (an image it built,
   // a definition it registered, a setting a tool keeps itself); empty when the files say it
   // all. Rollback runs it, in reverse order, for every command apply started.
-  std::vector<std::string> undo;
+  std::vector<std::string> undo{};
 };
 
 struct SetupPlan {

@@ -57,6 +57,9 @@ std::string plan_text(const PlanOutcome& outcome) {
   for (std::size_t i = 0; i < outcome.plan.commands.size(); ++i) {
     const PlannedCommand& command = outcome.plan.commands[i];
     out += fmt::format("  {}. {}\n     {}\n", i + 1, shell_words(command.argv), command.why);
+    if (!command.undo.empty()) {
+      out += fmt::format("     rollback undoes it: {}\n", shell_words(command.undo));
+    }
   }
   if (!outcome.unchanged.empty()) {
     out += "\nAlready as planned (not written): " + join(outcome.unchanged, ", ") + "\n";
@@ -92,8 +95,10 @@ nlohmann::json plan_json(const PlanOutcome& outcome) {
   }
   json["commands"] = nlohmann::json::array();
   for (const PlannedCommand& command : outcome.plan.commands) {
-    json["commands"].push_back(
-        {{"argv", command.argv}, {"why", command.why}, {"regenerate", command.regenerate}});
+    json["commands"].push_back({{"argv", command.argv},
+                                {"why", command.why},
+                                {"regenerate", command.regenerate},
+                                {"undo", command.undo}});
   }
   json["unchanged"] = outcome.unchanged;
   json["next_steps"] = outcome.next_steps;

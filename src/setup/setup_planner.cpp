@@ -132,6 +132,7 @@ struct Planner {
   PlanOutcome out;
   std::vector<PlannedFile> files;
   bool rebuild_grub{false};
+  std::string entry_kernel{};  // the kernel a copied loader entry boots (its image is needed)
 
   void add(std::vector<PlannedFile> more) {
     for (PlannedFile& file : more) add(std::move(file));
@@ -148,14 +149,22 @@ struct Planner {
   void warn(std::string text) { out.plan.warnings.push_back(std::move(text)); }
 
   Status plan_boot(const GpuBinding& gpu, bool ids_on_cmdline);
+  Status plan_distro_initramfs(const GpuBinding& gpu, bool ids_on_cmdline);
+  Status plan_private_images(const GpuBinding& gpu);
+  std::vector<PrivateImage> images{};  // the separate entry's, one per kernel
 };
 
 Status Planner::plan_boot(const GpuBinding& gpu, bool ids_on_cmdline) {
   const bool intel = facts.cpu && facts.cpu->intel();
-  const std::vector<std::string> wanted =
-      vfio_cmdline_args({intel, ids_on_cmdline || options.boot_entry == BootEntryMode::kSeparate,
-                         gpu.boot_vga, gpu.ids});
   const bool separate = options.boot_entry == BootEntryMode::kSeparate;
+  std::vector<std::string> wanted =
+      vfio_cmdline_args({intel, ids_on_cmdline || separate, gpu.boot_vga, gpu.ids});
+  // The separate entry leaves modprobe.d alone: KVM's option goes on its command line, which
+  // modprobe reads for every module it loads (kvm.<option>=).
+  if (separate && facts.kernel.ignore_msrs.value_or("N") != "Y") {
+    wanted.push_back("kvm.ignore_msrs=1");
+    wanted.push_back("kvm.report_ignored_msrs=0");
+  }
   switch (host.bootloader) {
     case Bootloader::kGrub: {
       const std::vector<std::string> effective = configured_args(facts, CmdlineSourceKind::kGrub);
@@ -196,7 +205,8 @@ Status Planner::plan_boot(const GpuBinding& gpu, bool ids_on_cmdline) {
           return fail(ErrorCode::kUnsupported, "{}; --boot-entry default edits the default entry",
                       entry.error().message);
         }
-        add(std::move(*entry));
+        add(std::move(entry->file));
+        entry_kernel = entry->kernel_name;
         if (host.grub_bls) {
           out.next_steps.push_back(
               "reboot and pick the entry ending in \"GPU for the VM (vfio-pci)\" in the GRUB "
@@ -247,6 +257,83 @@ Status Planner::plan_boot(const GpuBinding& gpu, bool ids_on_cmdline) {
               "no bootloader configuration found (/etc/default/grub, loader entries, "
               "/etc/kernel/cmdline, kernelstub): add {} to the kernel command line by hand",
               join(wanted, " "));
+}
+
+// The default entry binds the GPU: modprobe.d (ids, softdeps) and the distribution's own
+// initramfs gain vfio-pci.
+Status Planner::plan_distro_initramfs(const GpuBinding& gpu, bool ids_on_cmdline) {
+  // modprobe.d
+  const bool ignore_msrs = facts.kernel.ignore_msrs.value_or("N") != "Y";
+  add(generate_modprobe(gpu, {!ids_on_cmdline, ignore_msrs}, host.files_in("/etc/modprobe.d")));
+
+  // initramfs
+  if (host.initramfs) {
+    auto initramfs =
+        generate_initramfs(*host.initramfs, host.kernel_at_least(6, 2).value_or(true), host);
+    if (!initramfs) return tl::unexpected(initramfs.error());
+    add(std::move(*initramfs));
+    if (*host.initramfs == InitramfsTool::kMkinitcpio) {
+      const std::string* conf = host.file("/etc/mkinitcpio.conf");
+      bool modconf = false;
+      for (const std::string& line : split_lines(conf != nullptr ? *conf : "")) {
+        if (starts_with(trim(line), "HOOKS=") && line.find("modconf") != std::string::npos) {
+          modconf = true;
+        }
+      }
+      if (!modconf) {
+        warn(
+            "/etc/mkinitcpio.conf's HOOKS lack modconf: the image will not carry "
+            "/etc/modprobe.d, so the softdeps and ids there do not apply at early boot");
+      }
+    }
+  } else {
+    warn(
+        "no initramfs generator found (mkinitcpio, dracut, initramfs-tools): make sure "
+        "vfio-pci loads before " +
+        join(gpu.host_drivers, ", ") + " at boot");
+  }
+
+  return {};
+}
+
+// The separate entry's own image per kernel and what builds them, now and after updates.
+Status Planner::plan_private_images(const GpuBinding& gpu) {
+  if (!host.initramfs) {
+    return fail(ErrorCode::kUnsupported,
+                "no initramfs generator found (mkinitcpio, dracut, initramfs-tools) to build the "
+                "separate entry's image; --boot-entry default binds the GPU on the default "
+                "entry instead");
+  }
+  auto found = private_images(*host.initramfs, host);
+  if (!found) return tl::unexpected(found.error());
+  images = std::move(*found);
+  if (!entry_kernel.empty() &&
+      std::none_of(images.begin(), images.end(),
+                   [&](const PrivateImage& i) { return i.name == entry_kernel; })) {
+    images.push_back(
+        {"/boot/vmlinuz-" + entry_kernel, entry_kernel, private_image_path(entry_kernel), ""});
+  }
+  add(generate_private_initramfs(*host.initramfs, gpu, images, host));
+  if (*host.initramfs == InitramfsTool::kMkinitcpio) {
+    for (const PrivateImage& image : images) {
+      if (image.preset.empty()) {
+        warn(fmt::format(
+            "no /etc/mkinitcpio.d preset names {}: after a kernel update its vfio-pci image is "
+            "not rebuilt (run `periscope setup rollback` and apply again, or build it with "
+            "mkinitcpio --config /etc/periscope/mkinitcpio-vfio.conf)",
+            image.kernel));
+      }
+    }
+  }
+  if (!entry_kernel.empty() && entry_kernel != "linux" && !starts_with(entry_kernel, "linux-")) {
+    // A copied type-1 entry names one kernel release; Arch's names stay the same.
+    warn(fmt::format(
+        "the separate entry boots kernel {} by name: after a kernel update it keeps booting "
+        "that kernel (its image is rebuilt for new kernels, but the entry does not follow "
+        "them); when {} is removed, roll back and apply again",
+        entry_kernel, entry_kernel));
+  }
+  return {};
 }
 
 std::string kernel_line(const HostDetection& host) {
@@ -345,45 +432,28 @@ Result<PlanOutcome> make_setup_plan(const MachineFacts& facts, const HostDetecti
     }
   }
 
-  // modprobe.d
-  const bool ignore_msrs = facts.kernel.ignore_msrs.value_or("N") != "Y";
-  p.add(generate_modprobe(gpu, {!ids_on_cmdline, ignore_msrs}, host.files_in("/etc/modprobe.d")));
-
-  // initramfs
-  if (host.initramfs) {
-    auto initramfs =
-        generate_initramfs(*host.initramfs, host.kernel_at_least(6, 2).value_or(true), host);
-    if (!initramfs) return tl::unexpected(initramfs.error());
-    p.add(std::move(*initramfs));
-    if (*host.initramfs == InitramfsTool::kMkinitcpio) {
-      const std::string* conf = host.file("/etc/mkinitcpio.conf");
-      bool modconf = false;
-      for (const std::string& line : split_lines(conf != nullptr ? *conf : "")) {
-        if (starts_with(trim(line), "HOOKS=") && line.find("modconf") != std::string::npos) {
-          modconf = true;
-        }
-      }
-      if (!modconf) {
-        p.warn(
-            "/etc/mkinitcpio.conf's HOOKS lack modconf: the image will not carry "
-            "/etc/modprobe.d, so the softdeps and ids there do not apply at early boot");
-      }
+  for (const std::string& ignored : facts.initramfs.dracut_ignored) {
+    p.warn(fmt::format(
+        "{} does not end in .conf, so dracut ignores it{}", ignored,
+        separate ? "" : fmt::format("; delete it (the plan's drop-in is {})", kDracutPath)));
+  }
+  if (!separate) {
+    if (auto distro = p.plan_distro_initramfs(gpu, ids_on_cmdline); !distro) {
+      return tl::unexpected(distro.error());
     }
-    for (const std::string& ignored : facts.initramfs.dracut_ignored) {
-      p.warn(
-          fmt::format("{} does not end in .conf, so dracut ignores it; delete it (the plan's "
-                      "drop-in is {})",
-                      ignored, kDracutPath));
-    }
-  } else {
-    p.warn(
-        "no initramfs generator found (mkinitcpio, dracut, initramfs-tools): make sure "
-        "vfio-pci loads before " +
-        join(gpu.host_drivers, ", ") + " at boot");
   }
 
   // kernel command line and boot entry
   if (auto boot = p.plan_boot(gpu, ids_on_cmdline); !boot) return tl::unexpected(boot.error());
+  // The separate entry's own images (only when there is such an entry).
+  const bool entry_planned = std::any_of(p.files.begin(), p.files.end(), [](const PlannedFile& f) {
+    return f.path == kGrubEntryPath || path_basename(f.path) == kLoaderEntryName;
+  });
+  if (separate && entry_planned) {
+    if (auto images = p.plan_private_images(gpu); !images) {
+      return tl::unexpected(images.error());
+    }
+  }
 
   // shared memory
   ShmChoices shm;
@@ -441,7 +511,22 @@ Result<PlanOutcome> make_setup_plan(const MachineFacts& facts, const HostDetecti
            path == "/etc/mkinitcpio.conf" || path == "/etc/initramfs-tools/modules" ||
            path == "/etc/kernel/cmdline";
   });
-  if (host.initramfs && initramfs_inputs) commands.push_back(initramfs_command(*host.initramfs));
+  if (!separate && host.initramfs && initramfs_inputs) {
+    commands.push_back(initramfs_command(*host.initramfs));
+  }
+  // The separate images, before the boot menu is rebuilt (the GRUB script lists only kernels
+  // that have one): when what builds them changed, or one is missing.
+  const bool image_inputs = touched([](const std::string& path) {
+    return starts_with(path, "/etc/initramfs-tools/hooks/") || starts_with(path, "/etc/kernel/") ||
+           starts_with(path, "/etc/periscope/") || starts_with(path, "/etc/mkinitcpio.d/");
+  });
+  for (const PrivateImage& image : p.images) {
+    const bool present = std::find(host.boot_images.begin(), host.boot_images.end(), image.image) !=
+                         host.boot_images.end();
+    if (image_inputs || !present) {
+      commands.push_back(private_image_command(*host.initramfs, image));
+    }
+  }
   if (p.rebuild_grub || touched([](const std::string& path) {
         return path == "/etc/default/grub" || path == kGrubEntryPath;
       })) {

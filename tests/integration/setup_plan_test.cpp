@@ -46,21 +46,28 @@ TEST(SetupPlanCommand, WritesTheProposedFilesUnderOut) {
   const auto r = periscope(
       {"setup", "plan", "--root", fixture("rtx3070-mobile"), "--user", "user", "--out", out.str()});
   ASSERT_EQ(r.status, 0) << r.output;
-  // The diffs and the commands, in order.
-  EXPECT_NE(r.output.find("--- a/etc/mkinitcpio.conf\n+++ b/etc/mkinitcpio.conf\n"),
-            std::string::npos)
+  // The diffs and the commands, in order: the separate image before the menu that lists it.
+  EXPECT_NE(
+      r.output.find("--- a/etc/mkinitcpio.d/linux.preset\n+++ b/etc/mkinitcpio.d/linux.preset\n"),
+      std::string::npos)
       << r.output;
-  EXPECT_NE(r.output.find("+MODULES=(vfio_pci vfio vfio_iommu_type1)\n"), std::string::npos);
+  EXPECT_NE(r.output.find("+PRESETS+=('periscope_vfio')\n"), std::string::npos);
   EXPECT_NE(r.output.find("--- /dev/null\n+++ b/etc/grub.d/11_periscope-vfio\n"),
             std::string::npos);
-  EXPECT_LT(r.output.find("1. mkinitcpio -P"),
+  EXPECT_LT(r.output.find("1. mkinitcpio --config /etc/periscope/mkinitcpio-vfio.conf"),
             r.output.find("2. grub-mkconfig -o /boot/grub/grub.cfg"));
+  EXPECT_NE(r.output.find("rollback undoes it: rm -f -- /boot/periscope-vfio-initrd-linux.img\n"),
+            std::string::npos)
+      << r.output;
   // The files themselves, at their target paths, with their modes.
   const std::string script = out.str() + "/etc/grub.d/11_periscope-vfio";
   ASSERT_TRUE(fs::exists(script)) << r.output;
   EXPECT_EQ(fs::status(script).permissions() & fs::perms::all, fs::perms(0755));
-  EXPECT_NE(read_file(out.str() + "/etc/mkinitcpio.conf").find("HOOKS=(base udev autodetect"),
+  EXPECT_NE(read_file(out.str() + "/etc/mkinitcpio.d/linux.preset").find("ALL_kver="),
             std::string::npos);
+  // Nothing the default entry boots with is among them.
+  EXPECT_FALSE(fs::exists(out.str() + "/etc/mkinitcpio.conf"));
+  EXPECT_FALSE(fs::exists(out.str() + "/etc/modprobe.d"));
   EXPECT_EQ(read_file(out.str() + "/etc/tmpfiles.d/10-looking-glass.conf")
                 .substr(read_file(out.str() + "/etc/tmpfiles.d/10-looking-glass.conf").rfind("f ")),
             "f /dev/shm/looking-glass 0660 user kvm -\n");

@@ -207,40 +207,65 @@ TEST(GenBootEntry, GrubScriptGolden) {
 }
 
 // The script run by /bin/sh beside a stand-in 10_linux that prints entries the way GRUB's
-// does: the copies get the arguments, new titles and new menu ids.
-TEST(GenBootEntry, GrubScriptRenamesTheCopiedEntries) {
+// does: the copies get the arguments, new titles, new menu ids and each kernel's own vfio-pci
+// image; a kernel without that image gets no copy.
+TEST(GenBootEntry, GrubScriptCopiesEntriesWithTheSeparateImages) {
   const std::string dir = ::testing::TempDir() + "grub-d-" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
+  std::filesystem::create_directories(dir + "/boot");
   // 10_linux prints the id option as text: grub.cfg defines $menuentry_id_option itself.
   std::ofstream(dir + "/10_linux")
       << "#!/bin/sh\n"
-         "echo \"menuentry 'Debian GNU/Linux' --class debian \\$menuentry_id_option "
-         "'gnulinux-simple-abc' {\"\n"
-         "echo \"\tlinux /vmlinuz root=UUID=abc ro ${GRUB_CMDLINE_LINUX} "
+         "entry() {\n"
+         "  echo \"$1menuentry '$2' --class debian \\$menuentry_id_option '$3' {\"\n"
+         "  echo \"$1\tload_video\"\n"
+         "  echo \"$1\tlinux\t/boot/vmlinuz-$4 root=UUID=abc ro ${GRUB_CMDLINE_LINUX} "
          "${GRUB_CMDLINE_LINUX_DEFAULT}\"\n"
-         "echo \"}\"\n"
+         "  echo \"$1\tinitrd\t/boot/intel-ucode.img /boot/initrd.img-$4\"\n"
+         "  echo \"$1}\"\n"
+         "}\n"
+         "entry '' 'Debian GNU/Linux' gnulinux-simple-abc 6.1.0-18-amd64\n"
          "echo \"submenu 'Advanced options for Debian GNU/Linux' \\$menuentry_id_option "
          "'gnulinux-advanced-abc' {\"\n"
-         "echo \"\tmenuentry 'Debian GNU/Linux, with Linux 6.1' \\$menuentry_id_option 'x' {\"\n"
+         "entry '\t' 'Debian GNU/Linux, with Linux 6.1.0-18-amd64' x 6.1.0-18-amd64\n"
+         "entry '\t' 'Debian GNU/Linux, with Linux 6.1.0-17-amd64' y 6.1.0-17-amd64\n"
+         "echo \"}\"\n"
          "echo \"recovery=$GRUB_DISABLE_RECOVERY\"\n";
   std::filesystem::permissions(dir + "/10_linux", std::filesystem::perms(0755));
   std::ofstream(dir + "/11_periscope-vfio")
       << grub_separate_entry({"iommu=pt", "vfio-pci.ids=1:2"}).content;
-  const std::string command =
-      "GRUB_CMDLINE_LINUX_DEFAULT=quiet sh " + dir + "/11_periscope-vfio > " + dir + "/out 2>&1";
+  // Only 6.1.0-18 has its image.
+  std::ofstream(dir + "/boot/periscope-vfio-initrd-6.1.0-18-amd64.img") << "image";
+  const std::string command = "GRUB_CMDLINE_LINUX_DEFAULT=quiet PERISCOPE_BOOT_DIR=" + dir +
+                              "/boot sh " + dir + "/11_periscope-vfio > " + dir + "/out 2> " + dir +
+                              "/err";
   ASSERT_EQ(std::system(command.c_str()), 0);
   std::stringstream out;
   out << std::ifstream(dir + "/out").rdbuf();
   EXPECT_EQ(out.str(),
             "menuentry 'Debian GNU/Linux - GPU for the VM (vfio-pci)' --class debian "
             "$menuentry_id_option 'periscope-vfio-gnulinux-simple-abc' {\n"
-            "\tlinux /vmlinuz root=UUID=abc ro  quiet iommu=pt vfio-pci.ids=1:2\n"
+            "\tload_video\n"
+            "\tlinux\t/boot/vmlinuz-6.1.0-18-amd64 root=UUID=abc ro  quiet iommu=pt "
+            "vfio-pci.ids=1:2\n"
+            "\tinitrd\t/boot/intel-ucode.img /boot/periscope-vfio-initrd-6.1.0-18-amd64.img\n"
             "}\n"
             "submenu 'Advanced options for Debian GNU/Linux - GPU for the VM (vfio-pci)' "
             "$menuentry_id_option 'periscope-vfio-gnulinux-advanced-abc' {\n"
-            "\tmenuentry 'Debian GNU/Linux, with Linux 6.1 - GPU for the VM (vfio-pci)' "
-            "$menuentry_id_option 'periscope-vfio-x' {\n"
+            "\tmenuentry 'Debian GNU/Linux, with Linux 6.1.0-18-amd64 - GPU for the VM "
+            "(vfio-pci)' --class debian $menuentry_id_option 'periscope-vfio-x' {\n"
+            "\t\tload_video\n"
+            "\t\tlinux\t/boot/vmlinuz-6.1.0-18-amd64 root=UUID=abc ro  quiet iommu=pt "
+            "vfio-pci.ids=1:2\n"
+            "\t\tinitrd\t/boot/intel-ucode.img /boot/periscope-vfio-initrd-6.1.0-18-amd64.img\n"
+            "\t}\n"
+            "}\n"
             "recovery=true\n");
+  std::stringstream err;
+  err << std::ifstream(dir + "/err").rdbuf();
+  EXPECT_NE(err.str().find("periscope-vfio-initrd-6.1.0-17-amd64.img: no vfio-pci entry for "
+                           "6.1.0-17-amd64"),
+            std::string::npos)
+      << err.str();
   std::filesystem::remove_all(dir);
 }
 
@@ -254,8 +279,15 @@ TEST(GenBootEntry, LoaderEntryCopiesTheNewestEntry) {
        "/initramfs-6.6.8.img\noptions root=UUID=7e ro rhgb quiet iommu=pt\ngrub_class fedora\n"}};
   auto entry = loader_separate_entry(host, {"intel_iommu=on", "iommu=pt", "vfio-pci.ids=1:2"});
   ASSERT_TRUE(entry);
-  EXPECT_EQ(entry->path, "/boot/loader/entries/periscope-vfio.conf");
-  expect_golden("generators/loader-entry-bls.txt", entry->content);
+  EXPECT_EQ(entry->file.path, "/boot/loader/entries/periscope-vfio.conf");
+  EXPECT_EQ(entry->kernel_name, "6.6.8");
+  expect_golden("generators/loader-entry-bls.txt", entry->file.content);
+  // On an ESP other than /boot the image built in /boot is out of reach (GRUB's blscfg reads
+  // /boot itself).
+  host.esp = "/efi";
+  EXPECT_FALSE(loader_separate_entry(host, {"iommu=pt"}));
+  host.grub_bls = true;
+  EXPECT_TRUE(loader_separate_entry(host, {"iommu=pt"}));
 }
 
 TEST(GenBootEntry, LoaderEntryForAUkiMachine) {
@@ -265,7 +297,8 @@ TEST(GenBootEntry, LoaderEntryForAUkiMachine) {
   host.files["/etc/kernel/cmdline"] = "root=PARTUUID=5e rw intel_iommu=on iommu=pt\n";
   auto entry = loader_separate_entry(host, {"intel_iommu=on", "iommu=pt", "vfio-pci.ids=1:2"});
   ASSERT_TRUE(entry);
-  expect_golden("generators/loader-entry-uki.txt", entry->content);
+  EXPECT_EQ(entry->kernel_name, "linux-zen");
+  expect_golden("generators/loader-entry-uki.txt", entry->file.content);
   host.esp = "/efi";  // the kernel in /boot is out of systemd-boot's reach
   EXPECT_FALSE(loader_separate_entry(host, {"iommu=pt"}));
   host.esp.clear();

@@ -60,7 +60,8 @@ const GoldenCase kGoldenCases[] = {
      "2560x1600"},
     {"desktop-clean-group", "plan-separate-kvmfr", BootEntryMode::kSeparate, ShmKind::kKvmfr,
      "3840x2160"},
-    {"desktop-clean-group", "plan-default", BootEntryMode::kDefault, ShmKind::kShmFile, "2560x1440"},
+    {"desktop-clean-group", "plan-default", BootEntryMode::kDefault, ShmKind::kShmFile,
+     "2560x1440"},
     {"gtx1660ti-laptop", "plan-default", BootEntryMode::kDefault, ShmKind::kShmFile, "1920x1080"},
     {"gtx1660ti-laptop", "plan-separate", BootEntryMode::kSeparate, ShmKind::kShmFile, "1920x1080"},
     {"rtx2060-mobile", "plan-separate", BootEntryMode::kSeparate, ShmKind::kShmFile, "1920x1080"},
@@ -79,37 +80,88 @@ TEST(SetupPlanGolden, WholePlans) {
   }
 }
 
+// Nothing the default entry boots with changes: its command line, modprobe.d, the
+// distribution's initramfs configuration and images. The separate entry gets its own image.
 TEST(SetupPlan, SeparateEntryLeavesTheDefaultEntryAlone) {
+  const auto default_entry_input = [](const std::string& path) {
+    return path == "/etc/default/grub" || path == "/etc/mkinitcpio.conf" ||
+           path == "/etc/kernel/cmdline" || path == "/etc/initramfs-tools/modules" ||
+           path.rfind("/etc/modprobe.d/", 0) == 0 || path.rfind("/etc/dracut.conf.d/", 0) == 0;
+  };
   const PlanOutcome grub = plan_fixture("rtx3070-mobile");
-  EXPECT_EQ(file_of(grub, "/etc/default/grub"), nullptr);
+  for (const PlannedFile& f : grub.plan.files) EXPECT_FALSE(default_entry_input(f.path)) << f.path;
   const PlannedFile* entry = file_of(grub, "/etc/grub.d/11_periscope-vfio");
   ASSERT_NE(entry, nullptr);
-  // Intel: the IOMMU args are already configured, so only the binding is added.
-  EXPECT_NE(entry->content.find("periscope_args='vfio-pci.ids=10de:249d,10de:228b'"),
+  // Intel: the IOMMU args are already configured, so only the binding is added, and KVM's
+  // MSR option rides on the same command line instead of modprobe.d.
+  EXPECT_NE(entry->content.find("periscope_args='vfio-pci.ids=10de:249d,10de:228b "
+                                "kvm.ignore_msrs=1 kvm.report_ignored_msrs=0'"),
             std::string::npos);
-  // The modprobe file binds nothing by itself: the ids live on the separate entry.
-  const PlannedFile* modprobe = file_of(grub, "/etc/modprobe.d/periscope-vfio.conf");
-  ASSERT_NE(modprobe, nullptr);
-  EXPECT_EQ(modprobe->content.find("options vfio-pci ids="), std::string::npos);
+  // Arch: a private configuration on top of the host's, and the preset builds it on updates.
+  const PlannedFile* conf = file_of(grub, "/etc/periscope/mkinitcpio-vfio.conf");
+  ASSERT_NE(conf, nullptr);
+  EXPECT_NE(conf->content.find("source /etc/mkinitcpio.conf\n"), std::string::npos);
+  const PlannedFile* preset = file_of(grub, "/etc/mkinitcpio.d/linux.preset");
+  ASSERT_NE(preset, nullptr);
+  EXPECT_NE(preset->content.find("PRESETS+=('periscope_vfio')\n"
+                                 "periscope_vfio_config='/etc/periscope/mkinitcpio-vfio.conf'\n"
+                                 "periscope_vfio_image='/boot/periscope-vfio-initrd-linux.img'\n"),
+            std::string::npos)
+      << preset->content;
   EXPECT_EQ(argvs(grub),
             (std::vector<std::vector<std::string>>{
-                {"mkinitcpio", "-P"},
+                {"mkinitcpio", "--config", "/etc/periscope/mkinitcpio-vfio.conf", "--kernel",
+                 "/boot/vmlinuz-linux", "--generate", "/boot/periscope-vfio-initrd-linux.img"},
                 {"grub-mkconfig", "-o", "/boot/grub/grub.cfg"},
                 {"systemd-tmpfiles", "--create", "/etc/tmpfiles.d/10-looking-glass.conf"}}));
+  // The image is derived state outside the files: rollback removes it.
+  EXPECT_EQ(grub.plan.commands[0].undo,
+            (std::vector<std::string>{"rm", "-f", "--", "/boot/periscope-vfio-initrd-linux.img"}));
+  EXPECT_FALSE(grub.plan.commands[0].regenerate);
 
   const PlanOutcome uki = plan_fixture("rtx4070-laptop-intel-igpu");
-  EXPECT_EQ(file_of(uki, "/etc/kernel/cmdline"), nullptr);
-  ASSERT_NE(file_of(uki, "/boot/loader/entries/periscope-vfio.conf"), nullptr);
+  for (const PlannedFile& f : uki.plan.files) EXPECT_FALSE(default_entry_input(f.path)) << f.path;
+  const PlannedFile* loader = file_of(uki, "/boot/loader/entries/periscope-vfio.conf");
+  ASSERT_NE(loader, nullptr);
+  EXPECT_NE(loader->content.find("initrd /periscope-vfio-initrd-linux-zen.img\n"),
+            std::string::npos)
+      << loader->content;
+
+  // Debian: a hook that acts only for the separate image, and the kernel hooks.
+  const PlanOutcome debian = plan_fixture("desktop-clean-group");
+  for (const PlannedFile& f : debian.plan.files) {
+    EXPECT_FALSE(default_entry_input(f.path)) << f.path;
+  }
+  const PlannedFile* hook = file_of(debian, "/etc/initramfs-tools/hooks/periscope-vfio");
+  ASSERT_NE(hook, nullptr);
+  EXPECT_NE(hook->content.find("[ \"${PERISCOPE_VFIO_IMAGE:-}\" = 1 ] || exit 0\n"),
+            std::string::npos);
+  EXPECT_NE(file_of(debian, "/etc/kernel/postinst.d/periscope-vfio"), nullptr);
+  EXPECT_NE(file_of(debian, "/etc/kernel/postrm.d/periscope-vfio"), nullptr);
+  ASSERT_FALSE(debian.plan.commands.empty());
+  EXPECT_EQ(debian.plan.commands[0].argv,
+            (std::vector<std::string>{"env", "PERISCOPE_VFIO_IMAGE=1", "mkinitramfs", "-o",
+                                      "/boot/periscope-vfio-initrd-6.1.0-18-amd64.img",
+                                      "6.1.0-18-amd64"}));
 }
 
 TEST(SetupPlan, NoVfioVirqfdFrom62) {
-  // rtx4070's mkinitcpio.conf lists vfio_virqfd on 6.7: the plan takes it out.
-  const PlanOutcome outcome = plan_fixture("rtx4070-laptop-intel-igpu");
+  // rtx4070's mkinitcpio.conf lists vfio_virqfd on 6.7: binding on the default entry, the plan
+  // takes it out.
+  PlanOptions options;
+  options.boot_entry = BootEntryMode::kDefault;
+  const PlanOutcome outcome = plan_fixture("rtx4070-laptop-intel-igpu", options);
   const PlannedFile* conf = file_of(outcome, "/etc/mkinitcpio.conf");
   ASSERT_NE(conf, nullptr);
   EXPECT_EQ(conf->content.find("vfio_virqfd"), std::string::npos);
+  // The separate entry's image filters it out of its own MODULES, the host's file stays.
+  const PlanOutcome separate = plan_fixture("rtx4070-laptop-intel-igpu");
+  EXPECT_EQ(file_of(separate, "/etc/mkinitcpio.conf"), nullptr);
+  const PlannedFile* own = file_of(separate, "/etc/periscope/mkinitcpio-vfio.conf");
+  ASSERT_NE(own, nullptr);
+  EXPECT_NE(own->content.find("vfio_virqfd) ;;"), std::string::npos);
   // The GTX 1660 Ti laptop runs 6.0, where vfio_virqfd still exists: its list stays.
-  const PlanOutcome old = plan_fixture("gtx1660ti-laptop");
+  const PlanOutcome old = plan_fixture("gtx1660ti-laptop", options);
   EXPECT_EQ(file_of(old, "/etc/mkinitcpio.conf"), nullptr);
   EXPECT_NE(std::find(old.unchanged.begin(), old.unchanged.end(), "/etc/mkinitcpio.conf"),
             old.unchanged.end());
@@ -150,9 +202,14 @@ TEST(SetupPlanRefusal, ForcedOnlyGpuWarnsLoudlyAndReleasesTheConsole) {
   const PlannedFile* entry = file_of(outcome, "/boot/loader/entries/periscope-vfio.conf");
   ASSERT_NE(entry, nullptr);
   EXPECT_NE(entry->content.find("initcall_blacklist=sysfb_init"), std::string::npos);
-  // Fedora: dracut with a drop-in that keeps the .conf suffix.
-  EXPECT_NE(file_of(outcome, "/etc/dracut.conf.d/10-periscope-vfio.conf"), nullptr);
+  // Fedora: the separate image is built by a kernel-install plugin, dracut's own
+  // configuration stays; binding on the default entry, a drop-in that keeps the .conf suffix.
+  EXPECT_NE(file_of(outcome, "/etc/kernel/install.d/90-periscope-vfio.install"), nullptr);
+  EXPECT_EQ(file_of(outcome, "/etc/dracut.conf.d/10-periscope-vfio.conf"), nullptr);
   expect_golden("single-gpu/plan-forced.txt", plan_text(outcome));
+  options.boot_entry = BootEntryMode::kDefault;
+  const PlanOutcome on_default = plan_fixture("single-gpu", options);
+  EXPECT_NE(file_of(on_default, "/etc/dracut.conf.d/10-periscope-vfio.conf"), nullptr);
 }
 
 TEST(SetupPlanRefusal, DirtyGroup) {
