@@ -18,6 +18,7 @@
 #include "common/log.hpp"
 #include "setup/apply_engine.hpp"
 #include "setup/command_runner.hpp"
+#include "setup/domain_definition.hpp"
 #include "setup/libvirt_domain.hpp"
 #include "setup/libvirt_domain_from_machine.hpp"
 #include "setup/libvirt_domain_patch.hpp"
@@ -66,6 +67,38 @@ struct Planned {
   std::string domain_xml;  // empty when it could not be made (said why)
 };
 
+// What a file of ours holds now under --root (nullopt: absent). One that exists but cannot be
+// read whole stops the plan: apply never replaces what it cannot see.
+Result<std::optional<std::string>> current_text(const setup::MachineReader& reader,
+                                                const std::string& path) {
+  auto info = reader.stat(path);
+  if (!info) return std::optional<std::string>();
+  auto text = reader.read_file(path, 4u << 20);
+  if (!text) return tl::unexpected(text.error());
+  return std::optional<std::string>(std::move(*text));
+}
+
+// The VM's definition joins the plan: apply defines it with virsh, rollback undefines it.
+Status define_domain(const setup::MachineReader& reader, const setup::MachineFacts& facts,
+                     const SetupPlanArgs& args, const std::string& xml, const std::string& existing,
+                     Planned& planned) {
+  setup::DomainDefinition definition;
+  definition.vm = args.options.vm;
+  definition.xml = xml;
+  if (!args.existing_domain.empty()) definition.original = existing;
+  auto current = current_text(reader, setup::domain_file_path(args.options.vm));
+  if (!current) return tl::unexpected(current.error());
+  definition.current = std::move(*current);
+  auto current_original = current_text(reader, setup::domain_original_path(args.options.vm));
+  if (!current_original) return tl::unexpected(current_original.error());
+  definition.current_original = std::move(*current_original);
+  const auto& libvirt = facts.host.libvirt;
+  definition.virsh = std::find(libvirt.begin(), libvirt.end(), "/usr/bin/virsh") != libvirt.end();
+  const auto& names = facts.host.vm_names;
+  definition.defined = std::find(names.begin(), names.end(), args.options.vm) != names.end();
+  return setup::add_domain_definition(definition, planned.outcome);
+}
+
 // Reads the machine under --root and plans; shared by plan and apply so both act on the very
 // same plan.
 Result<Planned> make_plan(SetupPlanArgs& args) {
@@ -107,6 +140,8 @@ Result<Planned> make_plan(SetupPlanArgs& args) {
                                               : setup::patch_domain_xml(existing, *spec);
     if (xml) {
       planned.domain_xml = std::move(*xml);
+      auto defined = define_domain(*reader, facts, args, planned.domain_xml, existing, planned);
+      if (!defined) return tl::unexpected(defined.error());
     } else {
       spdlog::warn("no VM definition: {}", xml.error().message);
     }
@@ -130,8 +165,8 @@ int run_setup_plan(SetupPlanArgs args) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     if (!planned->domain_xml.empty()) {
       std::printf(
-          "\nThe VM definition (libvirt domain '%s') is ready: --out DIR writes it as "
-          "DIR/domain.xml; define it with `virsh define DIR/domain.xml` (apply does not).\n",
+          "\nThe VM definition (libvirt domain '%s') is above: apply defines it with virsh and "
+          "rollback undefines it; --out DIR also writes it as DIR/domain.xml.\n",
           args.options.vm.c_str());
     }
   }

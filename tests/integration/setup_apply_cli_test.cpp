@@ -60,6 +60,11 @@ TEST_F(SetupApplyCli, ApplyThenApplyAgainThenRollbackLeavesTheMachineAsItWas) {
             std::string::npos)
       << applied.output;
   EXPECT_EQ(applied.output.find("update-initramfs"), std::string::npos) << applied.output;
+  // The VM is defined through libvirt from a file of ours (rollback undefines it).
+  EXPECT_NE(applied.output.find("recorded (not run under --root) virsh --connect qemu:///system "
+                                "define /etc/periscope/domains/win11.xml"),
+            std::string::npos)
+      << applied.output;
   const Tree after = snapshot(root_);
   EXPECT_NE(difference(before_, after), "");
   EXPECT_TRUE(after.contains("etc/grub.d/11_periscope-vfio")) << difference(before_, after);
@@ -76,6 +81,19 @@ TEST_F(SetupApplyCli, ApplyThenApplyAgainThenRollbackLeavesTheMachineAsItWas) {
 
   const auto nothing = periscope({"setup", "rollback", "--root", root_.string()});
   EXPECT_NE(nothing.status, 0) << "a second rollback has nothing to undo: " << nothing.output;
+  EXPECT_EQ(difference(before_, snapshot(root_)), "");
+}
+
+// A new VM never replaces one libvirt already has; patching that one is the way.
+TEST_F(SetupApplyCli, AVmOfTheSameNameIsNotReplaced) {
+  fs::remove_all(root_);
+  fs::create_directories(root_);
+  fs::copy(fixture("gtx1660ti-laptop"), root_,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  before_ = snapshot(root_);
+  const auto r = periscope({"setup", "apply", "--root", root_.string(), "--yes", "--vm", "win10"});
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("libvirt already has a VM named 'win10'"), std::string::npos) << r.output;
   EXPECT_EQ(difference(before_, snapshot(root_)), "");
 }
 
