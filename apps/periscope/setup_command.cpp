@@ -2,7 +2,8 @@
 // a GPU through, shown as diffs and commands, and the VM definition; nothing changes. apply:
 // the same plan carried out through the apply engine (backups, manifest, atomic writes).
 // rollback: the last apply undone. Exit status: 0 done, 1 refused (the reason says how to
-// force) or failed, 2 bad usage, 3 rollback restored but with conflicts (kept aside).
+// force) or failed, 2 bad usage, 3 rollback restored but with conflicts (kept aside) or a
+// command (regenerate or undo) to run by hand.
 #include <unistd.h>
 
 #include <cstdio>
@@ -279,9 +280,10 @@ int run_setup_rollback(const std::string& root) {
     return 1;
   }
   std::fputs(setup::rollback_report_text(*report).c_str(), stdout);
-  // 3: restored, but a file had been edited since apply (kept beside it) or a regenerate
-  // command failed. (2 stays "bad usage", as for every command.)
-  return report->has_conflicts() || report->regenerate_failed() ? 3 : 0;
+  // 3: restored, but a file had been edited since apply (kept beside it), or a regenerate
+  // command or an undo failed (the report names it, to run by hand). (2 stays "bad usage",
+  // as for every command.)
+  return report->has_conflicts() || report->regenerate_failed() || report->undo_failed() ? 3 : 0;
 }
 
 // The options `plan` and `apply` share: apply carries out exactly what plan shows.

@@ -81,6 +81,11 @@ Status check_plan_shape(const SetupPlan& plan) {
     if (command.argv.empty() || command.argv[0].empty()) {
       return fail(ErrorCode::kInvalidArgument, "the plan holds an empty command");
     }
+    // Refused here, not at rollback: the manifest parser would refuse to read it back.
+    if (const auto bad = undo_argv_problem(command.undo)) {
+      return fail(ErrorCode::kInvalidArgument, "the undo of `{}`: argument {} {}",
+                  detail::command_line(command.argv), bad->index, bad->what);
+    }
   }
   return {};
 }
@@ -190,7 +195,8 @@ ApplyReport report_for(const std::vector<Target>& targets, const SetupPlan& plan
         {command.argv,
          outcome == ApplyOutcome::kPreview ? CommandAction::kRun : CommandAction::kNotRun,
          0,
-         {}});
+         {},
+         command.undo});
   }
   return report;
 }
@@ -202,7 +208,7 @@ ApplyReport already_in_place(const SetupPlan& plan, ApplyOutcome outcome) {
     report.files.push_back({file.path, FileAction::kAlreadyInPlace, {}});
   }
   for (const PlannedCommand& command : plan.commands) {
-    report.commands.push_back({command.argv, CommandAction::kNotRun, 0, {}});
+    report.commands.push_back({command.argv, CommandAction::kNotRun, 0, {}, command.undo});
   }
   return report;
 }
@@ -248,7 +254,11 @@ std::string plan_sha256(const SetupPlan& plan) {
   }
   nlohmann::json commands = nlohmann::json::array();
   for (const PlannedCommand& command : plan.commands) {
-    commands.push_back({command.argv, command.regenerate});
+    nlohmann::json identity = {command.argv, command.regenerate};
+    // Only when there is one: a plan without undos keeps the digest it had before commands
+    // could carry one, so its record is still recognised as "already applied".
+    if (!command.undo.empty()) identity.push_back(command.undo);
+    commands.push_back(std::move(identity));
   }
   const nlohmann::json identity = {{"files", files}, {"commands", commands}};
   return sha256_hex(identity.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -301,7 +311,13 @@ Result<ApplyReport> apply_plan(const SetupPlan& plan, const ApplyOptions& option
   manifest.started_at = detail::utc_timestamp(false);
   for (const Target& target : *targets) manifest.files.push_back(target.entry);
   for (const PlannedCommand& command : plan.commands) {
-    manifest.commands.push_back({command.argv, command.regenerate, CommandState::kPending, {}});
+    manifest.commands.push_back({command.argv,
+                                 command.regenerate,
+                                 CommandState::kPending,
+                                 {},
+                                 command.undo,
+                                 command.undo.empty() ? UndoState::kNone : UndoState::kPending,
+                                 {}});
   }
   if (auto recorded = write_record(*paths, *targets, manifest); !recorded) {
     std::error_code ec;

@@ -54,7 +54,8 @@ struct CommandReport {
   std::vector<std::string> argv;
   CommandAction action{CommandAction::kNotRun};
   int exit_status{0};
-  std::string message;  // why it failed
+  std::string message;              // why it failed (or, for an undo, that it was done before)
+  std::vector<std::string> undo{};  // what rollback runs to reverse it (empty: nothing)
 };
 
 enum class ApplyOutcome {
@@ -88,6 +89,9 @@ struct RestoreReport {
 };
 
 struct RollbackReport {
+  // The undos of the commands apply started, in the order run (the reverse of the plan's),
+  // before any file was restored.
+  std::vector<CommandReport> undo_commands;
   std::vector<RestoreReport> files;
   std::vector<std::string> removed_dirs;
   std::vector<std::string> kept_dirs;  // created by apply but no longer empty
@@ -95,6 +99,7 @@ struct RollbackReport {
   std::string record_path;  // the manifest, renamed, kept for the record
   [[nodiscard]] bool has_conflicts() const;
   [[nodiscard]] bool regenerate_failed() const;
+  [[nodiscard]] bool undo_failed() const;  // the user runs those by hand
 };
 
 // Everything apply would do, touching nothing; fails the same way apply would refuse.
@@ -108,11 +113,11 @@ Result<ApplyReport> apply_plan(const SetupPlan& plan, const ApplyOptions& option
 // corrupt one, a backup that does not match its digest) come before anything is touched.
 Result<RollbackReport> rollback_last(const ApplyOptions& options);
 
-// What the CLI prints: one line per file and command, then a summary.
+// What the CLI prints: one line per file and command (with its undo), then a summary.
 [[nodiscard]] std::string apply_report_text(const ApplyReport& report);
 [[nodiscard]] std::string rollback_report_text(const RollbackReport& report);
 
-// The plan's identity in the manifest: paths, content digests, modes, commands.
+// The plan's identity in the manifest: paths, content digests, modes, commands and undos.
 [[nodiscard]] std::string plan_sha256(const SetupPlan& plan);
 
 }  // namespace periscope::setup

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "common/file_bytes.hpp"
+#include "setup/command_runner.hpp"
 #include "setup/sha256.hpp"
 
 namespace periscope::setup::detail {
@@ -153,12 +154,7 @@ std::string utc_timestamp(bool compact) {
 }
 
 std::string command_line(const std::vector<std::string>& argv) {
-  std::string line;
-  for (const auto& arg : argv) {
-    if (!line.empty()) line += ' ';
-    line += arg;
-  }
-  return line;
+  return shell_command_line(argv);
 }
 
 }  // namespace periscope::setup::detail

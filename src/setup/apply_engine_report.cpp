@@ -51,11 +51,33 @@ const char* restore_verb(RestoreAction action) {
   return "?";
 }
 
-void append_command(std::string& out, const CommandReport& command, bool preview) {
-  out += fmt::format("  {:<17} {}", command_verb(command.action, preview),
-                     detail::command_line(command.argv));
+const char* undo_verb(CommandAction action) {
+  switch (action) {
+    case CommandAction::kRun:
+      return "ran undo";
+    case CommandAction::kRecorded:
+      return "recorded undo (not run under --root)";
+    case CommandAction::kFailed:
+      return "UNDO FAILED";
+    case CommandAction::kNotRun:
+      return "undo not run";
+  }
+  return "?";
+}
+
+void append_line(std::string& out, const char* verb, const CommandReport& command) {
+  out += fmt::format("  {:<17} {}", verb, detail::command_line(command.argv));
   if (!command.message.empty()) out += fmt::format(" ({})", command.message);
   out += '\n';
+}
+
+void append_command(std::string& out, const CommandReport& command, bool preview) {
+  append_line(out, command_verb(command.action, preview), command);
+  // Only for a command that ran (or would): rollback undoes exactly the commands that started.
+  if (!command.undo.empty() && command.action != CommandAction::kNotRun) {
+    out +=
+        fmt::format("  {:<17} undone on rollback by: {}\n", "", detail::command_line(command.undo));
+  }
 }
 
 }  // namespace
@@ -99,6 +121,10 @@ std::string apply_report_text(const ApplyReport& report) {
 
 std::string rollback_report_text(const RollbackReport& report) {
   std::string out;
+  // In the order rollback did things: undos, files, directories, regenerate commands.
+  for (const CommandReport& undo : report.undo_commands) {
+    append_line(out, undo_verb(undo.action), undo);
+  }
   for (const RestoreReport& file : report.files) {
     out += fmt::format("  {:<17} {}\n", restore_verb(file.action), file.path);
     if (file.action == RestoreAction::kConflict) {
@@ -124,6 +150,16 @@ std::string rollback_report_text(const RollbackReport& report) {
   }
   if (report.regenerate_failed()) {
     out += "A regenerate command failed: run it by hand before rebooting.\n";
+  }
+  if (report.undo_failed()) {
+    out +=
+        "An undo failed, so what its command did outside the files is still there. Once the "
+        "cause is fixed, run by hand:\n";
+    for (const CommandReport& undo : report.undo_commands) {
+      if (undo.action == CommandAction::kFailed) {
+        out += fmt::format("  {}\n", detail::command_line(undo.argv));
+      }
+    }
   }
   return out;
 }

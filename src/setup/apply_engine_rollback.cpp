@@ -11,6 +11,7 @@
 #include "common/file_bytes.hpp"
 #include "setup/apply_engine.hpp"
 #include "setup/apply_engine_paths.hpp"
+#include "setup/apply_engine_undo.hpp"
 #include "setup/sha256.hpp"
 
 namespace periscope::setup {
@@ -188,20 +189,7 @@ void run_regenerate_commands(const Manifest& manifest, CommandRunner& runner,
   if (!any_started) return;
   for (const ManifestCommand& command : manifest.commands) {
     if (!command.regenerate) continue;
-    CommandReport line{command.argv, CommandAction::kRun, 0, {}};
-    auto result = runner.run(command.argv);
-    if (!result) {
-      line.action = CommandAction::kFailed;
-      line.exit_status = -1;
-      line.message = result.error().message;
-    } else if (result->exit_status != 0) {
-      line.action = CommandAction::kFailed;
-      line.exit_status = result->exit_status;
-      line.message = fmt::format("exited with status {}", result->exit_status);
-    } else if (!result->executed) {
-      line.action = CommandAction::kRecorded;
-    }
-    report.regenerate_commands.push_back(std::move(line));
+    report.regenerate_commands.push_back(detail::run_for_rollback(runner, command.argv));
   }
 }
 
@@ -236,6 +224,11 @@ bool RollbackReport::regenerate_failed() const {
                      [](const CommandReport& c) { return c.action == CommandAction::kFailed; });
 }
 
+bool RollbackReport::undo_failed() const {
+  return std::any_of(undo_commands.begin(), undo_commands.end(),
+                     [](const CommandReport& c) { return c.action == CommandAction::kFailed; });
+}
+
 Result<RollbackReport> rollback_last(const ApplyOptions& options) {
   if (options.runner == nullptr) {
     return fail(ErrorCode::kInvalidArgument, "rollback needs a command runner");
@@ -258,6 +251,9 @@ Result<RollbackReport> rollback_last(const ApplyOptions& options) {
     return tl::unexpected(saved.error());
   }
   RollbackReport report;
+  // The commands' effects outside the files first, while the files still hold what the
+  // commands saw when they ran (an undo may read them, e.g. the name of what was defined).
+  detail::run_undo_commands(*paths, manifest, *options.runner, report.undo_commands);
   // Last written first: the reverse of apply.
   for (std::size_t k = manifest.files.size(); k-- > 0;) {
     ManifestFile& file = manifest.files[k];

@@ -9,6 +9,26 @@
 
 namespace periscope::setup {
 
+std::string shell_command_line(const std::vector<std::string>& argv) {
+  const auto plain = [](const std::string& arg) {
+    return !arg.empty() && arg.find_first_not_of(
+                               "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+                               "vwxyz0123456789_@%+=:,./-") == std::string::npos;
+  };
+  std::string line;
+  for (const auto& arg : argv) {
+    if (!line.empty()) line += ' ';
+    if (plain(arg)) {
+      line += arg;
+      continue;
+    }
+    line += '\'';
+    for (const char c : arg) line += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    line += '\'';
+  }
+  return line;
+}
+
 Result<std::string> find_program(const std::string& name) {
   if (name.empty()) return fail(ErrorCode::kInvalidArgument, "empty program name");
   if (name.find('/') != std::string::npos) return name;

@@ -15,6 +15,10 @@ struct CommandResult {
   int exit_status{0};    // as from WEXITSTATUS, or 128 + signal
 };
 
+// The argv as one line a user can paste into a shell: arguments quoted only where the shell
+// needs it (so `update-grub` reads as it always did, and a glob stays a literal).
+[[nodiscard]] std::string shell_command_line(const std::vector<std::string>& argv);
+
 class CommandRunner {
  public:
   virtual ~CommandRunner() = default;

@@ -268,7 +268,11 @@ PlannedCommand private_image_command(InitramfsTool tool, const PrivateImage& ima
   PlannedCommand command;
   command.argv = build_argv(tool, image, image.image);
   command.why = fmt::format("build the vfio-pci entry's image for {}", image.kernel);
-  command.undo = {"rm", "-f", "--", image.image};
+  // Every separate image, not only this one: the kernel hook builds more after apply, and
+  // rollback must leave none behind (nor a half-built ".new").
+  command.undo = {"find",   "/boot", "-maxdepth", "1",
+                  "-type",  "f",     "-name",     std::string(kPrivateImagePrefix) + "*.img*",
+                  "-delete"};
   return command;
 }
 

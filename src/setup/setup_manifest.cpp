@@ -57,6 +57,13 @@ constexpr std::array<std::pair<CommandState, const char*>, 5> kCommandStates = {
     {CommandState::kRecorded, "recorded"},
     {CommandState::kFailed, "failed"},
 }};
+constexpr std::array<std::pair<UndoState, const char*>, 5> kUndoStates = {{
+    {UndoState::kNone, "none"},
+    {UndoState::kPending, "pending"},
+    {UndoState::kOk, "ok"},
+    {UndoState::kRecorded, "recorded"},
+    {UndoState::kFailed, "failed"},
+}};
 
 // Modes as octal text ("0644"): what people expect to read.
 std::string mode_text(std::uint32_t mode) {
@@ -183,6 +190,54 @@ ManifestFile parse_file(const json& object, const std::string& where, std::strin
   return file;
 }
 
+// The undo fields. All three are absent in a record written before commands could carry an
+// undo: that is a command without one, so such a record still rolls back.
+void parse_undo(Fields& f, ManifestCommand& command) {
+  const json& object = f.object();
+  if (f.ok() && object.contains("undo")) {
+    const json& undo = f.array("undo");
+    for (std::size_t i = 0; f.ok() && i < undo.size(); ++i) {
+      if (!undo[i].is_string()) {
+        f.problem("undo[" + std::to_string(i) + "]", "is not a string");
+        break;
+      }
+      command.undo.push_back(undo[i].get<std::string>());
+    }
+    if (f.ok()) {
+      if (const auto bad = undo_argv_problem(command.undo)) {
+        f.problem("undo[" + std::to_string(bad->index) + "]", bad->what);
+      }
+    }
+  }
+  if (f.ok() && object.contains("undo_state")) {
+    command.undo_state = f.state("undo_state", kUndoStates);
+  }
+  if (!f.ok()) return;
+  // The state must agree with the argv: rollback decides from the state whether to run it.
+  if (command.undo.empty() && command.undo_state != UndoState::kNone) {
+    f.problem("undo_state", fmt::format("is \"{}\" but there is no undo",
+                                        name_of(kUndoStates, command.undo_state)));
+    return;
+  }
+  if (!command.undo.empty() && command.undo_state == UndoState::kNone) {
+    f.problem("undo_state", "is missing or \"none\" but there is an undo");
+    return;
+  }
+  const bool undo_ran =
+      command.undo_state != UndoState::kNone && command.undo_state != UndoState::kPending;
+  if (undo_ran && command.state == CommandState::kPending) {
+    f.problem("undo_state", "says the undo ran, but the command never started");
+    return;
+  }
+  if (object.contains("undo_exit_status")) {
+    if (!undo_ran) {
+      f.problem("undo_exit_status", "is given but the undo has not run");
+      return;
+    }
+    command.undo_exit_status = static_cast<int>(f.unsigned_number("undo_exit_status", 255));
+  }
+}
+
 ManifestCommand parse_command(const json& object, const std::string& where, std::string* error) {
   Fields f(object, where, error);
   ManifestCommand command;
@@ -201,6 +256,7 @@ ManifestCommand parse_command(const json& object, const std::string& where, std:
   if (f.ok() && object.contains("exit_status")) {
     command.exit_status = static_cast<int>(f.unsigned_number("exit_status", 255));
   }
+  parse_undo(f, command);
   return command;
 }
 
@@ -232,6 +288,17 @@ const char* state_name(FileState state) {
 const char* state_name(CommandState state) {
   return name_of(kCommandStates, state);
 }
+const char* state_name(UndoState state) {
+  return name_of(kUndoStates, state);
+}
+
+std::optional<ArgvProblem> undo_argv_problem(const std::vector<std::string>& undo) {
+  for (std::size_t i = 0; i < undo.size(); ++i) {
+    if (undo[i].empty()) return ArgvProblem{i, "is an empty string"};
+    if (undo[i].find('\0') != std::string::npos) return ArgvProblem{i, "holds a NUL byte"};
+  }
+  return std::nullopt;
+}
 
 std::string manifest_json_text(const Manifest& manifest) {
   json files = json::array();
@@ -259,6 +326,9 @@ std::string manifest_json_text(const Manifest& manifest) {
                   {"regenerate", command.regenerate},
                   {"state", state_name(command.state)}};
     if (command.exit_status) entry["exit_status"] = *command.exit_status;
+    entry["undo"] = command.undo;
+    entry["undo_state"] = state_name(command.undo_state);
+    if (command.undo_exit_status) entry["undo_exit_status"] = *command.undo_exit_status;
     commands.push_back(std::move(entry));
   }
   const json document = {{"format", kFormat},

@@ -36,6 +36,17 @@ enum class FileState {
 
 enum class CommandState { kPending, kRunning, kOk, kRecorded, kFailed };
 
+// A command's undo (PlannedCommand::undo), run by rollback. There is no "running": an undo
+// not recorded as done is run (again) by the next rollback, which is why an undo must be
+// safe to run twice.
+enum class UndoState {
+  kNone,      // the command has no undo
+  kPending,   // not run yet (or a rollback died inside it)
+  kOk,        // ran and exited 0
+  kRecorded,  // recorded instead of run (--root)
+  kFailed,    // could not start, timed out or exited non-zero: the user runs it by hand
+};
+
 struct ManifestFile {
   std::string path;  // absolute on the target machine (the root is prepended)
   bool existed{false};
@@ -59,6 +70,10 @@ struct ManifestCommand {
   bool regenerate{false};
   CommandState state{CommandState::kPending};
   std::optional<int> exit_status;
+  // Reverses the command's effect outside the planned files; empty (kNone) when there is none.
+  std::vector<std::string> undo{};
+  UndoState undo_state{UndoState::kNone};
+  std::optional<int> undo_exit_status{};
 };
 
 struct Manifest {
@@ -81,6 +96,15 @@ struct Manifest {
 // joined under a root it stays under that root (symlinks are checked separately).
 [[nodiscard]] bool is_clean_absolute_path(std::string_view path);
 
+// What is wrong with an undo argv (empty is fine: no undo). The plan check and the manifest
+// parser share it, so apply never records an undo that rollback would refuse to read back:
+// every argument a non-empty string without NUL (exec would cut it there).
+struct ArgvProblem {
+  std::size_t index{0};
+  const char* what{""};  // "is an empty string", "holds a NUL byte"
+};
+[[nodiscard]] std::optional<ArgvProblem> undo_argv_problem(const std::vector<std::string>& undo);
+
 // The backup of files[index], relative to the manifest's directory. Derived, never stored, so
 // a manifest cannot point rollback at an arbitrary file to copy.
 [[nodiscard]] std::string backup_name(std::size_t index);
@@ -88,5 +112,6 @@ struct Manifest {
 [[nodiscard]] const char* state_name(ManifestState state);
 [[nodiscard]] const char* state_name(FileState state);
 [[nodiscard]] const char* state_name(CommandState state);
+[[nodiscard]] const char* state_name(UndoState state);
 
 }  // namespace periscope::setup

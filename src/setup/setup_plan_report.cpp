@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/file_bytes.hpp"
+#include "setup/command_runner.hpp"
 #include "setup/machine_text.hpp"
 #include "setup/unified_diff.hpp"
 
@@ -13,19 +14,6 @@ namespace periscope::setup {
 namespace {
 
 // A command as a shell would need it typed: words with blanks or quotes single-quoted.
-std::string shell_words(const std::vector<std::string>& argv) {
-  std::vector<std::string> words;
-  for (const std::string& arg : argv) {
-    if (!arg.empty() && arg.find_first_of(" \t'\"$`\\") == std::string::npos) {
-      words.push_back(arg);
-      continue;
-    }
-    std::string quoted = "'";
-    for (const char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    words.push_back(quoted + "'");
-  }
-  return join(words, " ");
-}
 
 const std::optional<std::string>& original_of(const PlanOutcome& outcome, const std::string& path) {
   static const std::optional<std::string> kNone;
@@ -56,9 +44,9 @@ std::string plan_text(const PlanOutcome& outcome) {
                      outcome.plan.commands.size());
   for (std::size_t i = 0; i < outcome.plan.commands.size(); ++i) {
     const PlannedCommand& command = outcome.plan.commands[i];
-    out += fmt::format("  {}. {}\n     {}\n", i + 1, shell_words(command.argv), command.why);
+    out += fmt::format("  {}. {}\n     {}\n", i + 1, shell_command_line(command.argv), command.why);
     if (!command.undo.empty()) {
-      out += fmt::format("     rollback undoes it: {}\n", shell_words(command.undo));
+      out += fmt::format("     rollback undoes it: {}\n", shell_command_line(command.undo));
     }
   }
   if (!outcome.unchanged.empty()) {

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "process_helpers.hpp"
 #include "tree_snapshot.hpp"
 
@@ -112,6 +114,27 @@ TEST_F(SetupApplyCli, ARefusedPlanIsNotApplied) {
   before_ = snapshot(root_);
   const auto r = periscope({"setup", "apply", "--root", root_.string(), "--yes"});
   EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_EQ(difference(before_, snapshot(root_)), "");
+}
+
+// A record whose command carries an undo (hand-made here: the planner gives none yet) is
+// undone first on rollback, and the output says so; under --root it is recorded, not run.
+TEST_F(SetupApplyCli, RollbackRunsTheUndoOfACommandFirstAndSaysSo) {
+  const auto applied = periscope({"setup", "apply", "--root", root_.string(), "--yes"});
+  ASSERT_EQ(applied.status, 0) << applied.output;
+  const fs::path manifest = root_ / "var/lib/periscope/setup/current/manifest.json";
+  auto record = nlohmann::json::parse(testing::read_text(manifest));
+  ASSERT_FALSE(record["commands"].empty());
+  record["commands"][0]["undo"] = {"virsh", "undefine", "win11"};
+  record["commands"][0]["undo_state"] = "pending";
+  testing::write_text(manifest, record.dump(2));
+
+  const auto rolled_back = periscope({"setup", "rollback", "--root", root_.string()});
+  ASSERT_EQ(rolled_back.status, 0) << rolled_back.output;
+  const auto undo =
+      rolled_back.output.find("recorded undo (not run under --root) virsh undefine win11");
+  EXPECT_NE(undo, std::string::npos) << rolled_back.output;
+  EXPECT_LT(undo, rolled_back.output.find("restored")) << rolled_back.output;
   EXPECT_EQ(difference(before_, snapshot(root_)), "");
 }
 

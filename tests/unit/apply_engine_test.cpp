@@ -10,10 +10,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "common/file_bytes.hpp"
 #include "setup/apply_engine.hpp"
+#include "setup/apply_engine_paths.hpp"
 #include "setup/setup_manifest.hpp"
 #include "setup/sha256.hpp"
 
@@ -81,8 +85,29 @@ Manifest sample_manifest() {
   created.new_mode = 0644;
   created.created_dirs = {"/etc/periscope"};
   m.files = {replaced, created};
-  m.commands = {{{"update-initramfs", "-u"}, true, CommandState::kFailed, 1}};
+  m.commands = {
+      {{"update-initramfs", "-u"}, true, CommandState::kOk, 0},
+      {{"virsh", "define", "/etc/periscope/vm.xml"},
+       false,
+       CommandState::kFailed,
+       1,
+       {"virsh", "undefine", "vm"},
+       UndoState::kFailed,
+       1},
+      {{"kernelstub", "-a", "iommu=pt"},
+       false,
+       CommandState::kPending,
+       {},
+       {"kernelstub", "-d", "iommu=pt"},
+       UndoState::kPending,
+       {}},
+  };
   return m;
+}
+
+// The manifest as JSON, for tests that break one field of it.
+nlohmann::json sample_json() {
+  return nlohmann::json::parse(manifest_json_text(sample_manifest()));
 }
 
 TEST(SetupManifest, RoundTripsEveryField) {
@@ -95,7 +120,105 @@ TEST(SetupManifest, RoundTripsEveryField) {
   EXPECT_EQ(manifest_json_text(*back), text);
   EXPECT_EQ(back->files[0].original_gid, 4u);
   EXPECT_EQ(back->files[1].created_dirs, std::vector<std::string>{"/etc/periscope"});
-  EXPECT_EQ(back->commands[0].exit_status, 1);
+  EXPECT_EQ(back->commands[0].exit_status, 0);
+  EXPECT_TRUE(back->commands[0].undo.empty());
+  EXPECT_EQ(back->commands[0].undo_state, UndoState::kNone);
+  EXPECT_EQ(back->commands[1].undo, (std::vector<std::string>{"virsh", "undefine", "vm"}));
+  EXPECT_EQ(back->commands[1].undo_state, UndoState::kFailed);
+  EXPECT_EQ(back->commands[1].undo_exit_status, 1);
+  EXPECT_EQ(back->commands[2].undo_state, UndoState::kPending);
+  EXPECT_FALSE(back->commands[2].undo_exit_status);
+  EXPECT_NE(text.find("\"undo_state\": \"failed\""), std::string::npos) << text;
+}
+
+// A record written before commands could carry an undo has none of the undo fields: it still
+// reads (and so still rolls back), as commands without an undo.
+TEST(SetupManifest, ARecordWithoutUndoFieldsReadsAsCommandsWithoutUndo) {
+  nlohmann::json old = sample_json();
+  for (auto& command : old["commands"]) {
+    command.erase("undo");
+    command.erase("undo_state");
+    command.erase("undo_exit_status");
+  }
+  auto parsed = parse_manifest(old.dump());
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_EQ(parsed->commands.size(), 3u);
+  for (const ManifestCommand& command : parsed->commands) {
+    EXPECT_TRUE(command.undo.empty());
+    EXPECT_EQ(command.undo_state, UndoState::kNone);
+    EXPECT_FALSE(command.undo_exit_status);
+  }
+}
+
+TEST(SetupManifest, RefusesMalformedUndoFieldsByName) {
+  using nlohmann::json;
+  const auto with = [](const std::function<void(json & command)>& change) {
+    json document = sample_json();
+    change(document["commands"][1]);
+    return document.dump();
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {with([](json& c) { c["undo"] = "virsh undefine vm"; }), "commands[1].undo is not a list"},
+      {with([](json& c) {
+         c["undo"] = json::array({"virsh", 3});
+       }),
+       "commands[1].undo[1] is not a string"},
+      {with([](json& c) {
+         c["undo"] = json::array({"virsh", ""});
+       }),
+       "commands[1].undo[1] is an empty string"},
+      {with([](json& c) {
+         c["undo"] = json::array({"rm", std::string("a\0b", 3)});
+       }),
+       "commands[1].undo[1] holds a NUL byte"},
+      {with([](json& c) { c["undo_state"] = "eaten"; }),
+       "commands[1].undo_state has an unknown value"},
+      {with([](json& c) { c["undo_state"] = 2; }), "commands[1].undo_state is not a string"},
+      {with([](json& c) { c["undo"] = json::array(); }),
+       "commands[1].undo_state is \"failed\" but there is no undo"},
+      {with([](json& c) { c.erase("undo"); }),
+       "commands[1].undo_state is \"failed\" but there is no undo"},
+      {with([](json& c) { c.erase("undo_state"); }),
+       "commands[1].undo_state is missing or \"none\" but there is an undo"},
+      {with([](json& c) { c["undo_state"] = "none"; }),
+       "commands[1].undo_state is missing or \"none\" but there is an undo"},
+      {with([](json& c) { c["state"] = "pending"; }),
+       "commands[1].undo_state says the undo ran, but the command never started"},
+      {with([](json& c) { c["undo_exit_status"] = 256; }),
+       "commands[1].undo_exit_status is not a number from 0 to 255"},
+      {with([](json& c) { c["undo_exit_status"] = "1"; }),
+       "commands[1].undo_exit_status is not a number"},
+      {with([](json& c) { c["undo_state"] = "pending"; }),
+       "commands[1].undo_exit_status is given but the undo has not run"},
+      {with([](json& c) {
+         c["undo"] = json::array();
+         c["undo_state"] = "none";
+       }),
+       "commands[1].undo_exit_status is given but the undo has not run"},
+  };
+  for (const auto& [text, message] : cases) {
+    auto parsed = parse_manifest(text);
+    ASSERT_FALSE(parsed) << message;
+    EXPECT_NE(parsed.error().message.find(message), std::string::npos) << parsed.error().message;
+  }
+}
+
+// The undo is part of what the plan does: a plan differing only in it is another plan. A plan
+// without undos keeps the digest it had before commands could carry one (a record written then
+// is still recognised as this plan, applied).
+TEST(PlanSha256, CoversTheUndoAndKeepsTheDigestOfAPlanWithoutOne) {
+  SetupPlan plan{
+      {{"/etc/a.conf", "a\n", 0644, ""}}, {{{"virsh", "define", "/etc/vm.xml"}, "", false}}, {}};
+  const nlohmann::json before_undo = {
+      {"files", nlohmann::json::array({{"/etc/a.conf", sha256_hex("a\n"), 0644}})},
+      {"commands", nlohmann::json::array({{plan.commands[0].argv, false}})}};
+  EXPECT_EQ(plan_sha256(plan), sha256_hex(before_undo.dump()));
+  const std::string without = plan_sha256(plan);
+  plan.commands[0].undo = {"virsh", "undefine", "vm"};
+  const std::string with = plan_sha256(plan);
+  EXPECT_NE(with, without);
+  plan.commands[0].undo = {"virsh", "undefine", "other"};
+  EXPECT_NE(plan_sha256(plan), with);
 }
 
 TEST(SetupManifest, RefusesMalformedFieldsByName) {
@@ -146,6 +269,8 @@ TEST_F(ApplyEngine, RefusesABadPlanBeforeTouchingAnything) {
       {{{{"/etc/a", "1", 0644, ""}, {"/etc/a/b", "2", 0644, ""}}, {}, {}}, "both as a file"},
       {{{{"/etc/existing.conf/x", "1", 0644, ""}}, {}, {}}, "to be a directory"},
       {{{{"/etc/a", "1", 0644, ""}}, {{{}, "", false}}, {}}, "empty command"},
+      {{{{"/etc/a", "1", 0644, ""}}, {{{"virsh", "define", "x"}, "", false, {"virsh", ""}}}, {}},
+       "the undo of `virsh define x`: argument 1 is an empty string"},
       {{{{"/var/lib/periscope/setup/current/manifest.json", "{}", 0644, ""}}, {}, {}},
        "inside the setup state directory"},
   };
@@ -161,7 +286,8 @@ TEST_F(ApplyEngine, RefusesABadPlanBeforeTouchingAnything) {
 TEST_F(ApplyEngine, PreviewSaysWhatApplyWouldDoAndTouchesNothing) {
   const SetupPlan plan{
       {{"/etc/existing.conf", "new\n", 0644, ""}, {"/etc/new/a.conf", "a", 0600, ""}},
-      {{{"update-initramfs", "-u"}, "", true}},
+      {{{"update-initramfs", "-u"}, "", true},
+       {{"virsh", "define", "/etc/new/a.conf"}, "", false, {"virsh", "undefine", "win11"}}},
       {}};
   const std::size_t before = count_entries(root_);
   auto preview = preview_apply(plan, options());
@@ -173,7 +299,12 @@ TEST_F(ApplyEngine, PreviewSaysWhatApplyWouldDoAndTouchesNothing) {
   const std::string text = apply_report_text(*preview);
   EXPECT_NE(text.find("would replace     /etc/existing.conf"), std::string::npos) << text;
   EXPECT_NE(text.find("would mkdir       /etc/new/"), std::string::npos) << text;
-  EXPECT_NE(text.find("would run         update-initramfs -u"), std::string::npos) << text;
+  EXPECT_NE(text.find("would run         update-initramfs -u\n  would run"), std::string::npos)
+      << "no undo line for a command without one: " << text;
+  EXPECT_NE(text.find("would run         virsh define /etc/new/a.conf\n"
+                      "                    undone on rollback by: virsh undefine win11\n"),
+            std::string::npos)
+      << text;
   EXPECT_EQ(count_entries(root_), before);
   EXPECT_EQ(read_text(root_ / "etc/existing.conf"), "old\n");
 }
@@ -261,6 +392,45 @@ TEST_F(ApplyEngine, ReplacedFilesKeepTheirModeNewOnesGetThePlans) {
   EXPECT_EQ(st.st_uid, ::geteuid());
   ASSERT_EQ(::stat((root_ / "etc/fresh.conf").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0640u);
+}
+
+// What the user is told to run by hand must paste into a shell as the argv it was.
+TEST(ApplyEngineText, CommandLinesQuoteOnlyWhatTheShellNeeds) {
+  EXPECT_EQ(detail::command_line({"update-initramfs", "-u", "-k", "all"}),
+            "update-initramfs -u -k all");
+  EXPECT_EQ(detail::command_line({"kernelstub", "-d", "vfio-pci.ids=10de:2484,10de:228b"}),
+            "kernelstub -d vfio-pci.ids=10de:2484,10de:228b");
+  EXPECT_EQ(detail::command_line({"sh", "-c", "rm -f -- '/var/a b'", ""}),
+            "sh -c 'rm -f -- '\\''/var/a b'\\''' ''");
+}
+
+TEST(ApplyEngineText, RollbackListsTheUndosFirstAndNamesAFailedOneToRunByHand) {
+  RollbackReport report;
+  report.undo_commands = {
+      {{"virsh", "undefine", "win11"}, CommandAction::kFailed, 1, "exited with status 1", {}},
+      {{"rm", "-f", "--", "/var/lib/img"},
+       CommandAction::kRun,
+       0,
+       "done by an earlier rollback",
+       {}},
+  };
+  report.files = {{"/etc/default/grub", RestoreAction::kRestored, {}}};
+  report.record_path = "/var/lib/periscope/setup/rolled-back-x/manifest.json";
+  EXPECT_TRUE(report.undo_failed());
+  EXPECT_FALSE(report.regenerate_failed());
+  const std::string text = rollback_report_text(report);
+  EXPECT_EQ(text.find("  UNDO FAILED       virsh undefine win11 (exited with status 1)\n"
+                      "  ran undo          rm -f -- /var/lib/img (done by an earlier rollback)\n"
+                      "  restored          /etc/default/grub\n"),
+            0u)
+      << text;
+  EXPECT_NE(text.find("run by hand:\n  virsh undefine win11\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("run by hand:\n  virsh undefine win11\n  rm"), std::string::npos)
+      << "only the failed one: " << text;
+
+  report.undo_commands[0].action = CommandAction::kRun;
+  EXPECT_FALSE(report.undo_failed());
+  EXPECT_EQ(rollback_report_text(report).find("by hand"), std::string::npos);
 }
 
 TEST(FileBytesOwned, WritesWithOurOwnerWithoutPrivilege) {

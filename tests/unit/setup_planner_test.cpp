@@ -114,9 +114,11 @@ TEST(SetupPlan, SeparateEntryLeavesTheDefaultEntryAlone) {
                  "/boot/vmlinuz-linux", "--generate", "/boot/periscope-vfio-initrd-linux.img"},
                 {"grub-mkconfig", "-o", "/boot/grub/grub.cfg"},
                 {"systemd-tmpfiles", "--create", "/etc/tmpfiles.d/10-looking-glass.conf"}}));
-  // The image is derived state outside the files: rollback removes it.
+  // The images are derived state outside the files (also those the kernel hook builds after
+  // apply): rollback removes them all.
   EXPECT_EQ(grub.plan.commands[0].undo,
-            (std::vector<std::string>{"rm", "-f", "--", "/boot/periscope-vfio-initrd-linux.img"}));
+            (std::vector<std::string>{"find", "/boot", "-maxdepth", "1", "-type", "f", "-name",
+                                      "periscope-vfio-initrd-*.img*", "-delete"}));
   EXPECT_FALSE(grub.plan.commands[0].regenerate);
 
   const PlanOutcome uki = plan_fixture("rtx4070-laptop-intel-igpu");
