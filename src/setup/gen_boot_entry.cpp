@@ -64,9 +64,11 @@ PlannedFile grub_separate_entry(const std::vector<std::string>& args) {
       "\tclose(path)\n"
       "\treturn status >= 0\n"
       "}}\n"
-      "inside == 0 && /^[ \\t]*menuentry / {{ inside = 1; block = \"\"; name = \"\"; initrd = 0 }}\n"
+      "inside == 0 && /^[ \\t]*menuentry / {{ inside = 1; block = \"\"; name = \"\"; initrd = 0 "
+      "}}\n"
       "inside == 0 {{ print; next }}\n"
-      "$1 == \"linux\" {{ count = split($2, parts, \"/\"); name = parts[count]; sub(/^vmlinuz-/, \"\", name) }}\n"
+      "$1 == \"linux\" {{ count = split($2, parts, \"/\"); name = parts[count]; sub(/^vmlinuz-/, "
+      "\"\", name) }}\n"
       "$1 == \"initrd\" && name != \"\" {{\n"
       "\tdir = $NF; sub(/[^\\/]*$/, \"\", dir)\n"
       "\tsub(/[^ \\t]+[ \\t]*$/, dir prefix name \".img\")\n"
@@ -87,7 +89,8 @@ PlannedFile grub_separate_entry(const std::vector<std::string>& args) {
 }
 
 Result<SeparateLoaderEntry> loader_separate_entry(const HostDetection& host,
-                                                  const std::vector<std::string>& args) {
+                                                  const std::vector<std::string>& args,
+                                                  bool can_track) {
   if (host.esp.empty()) {
     return fail(ErrorCode::kNotFound,
                 "no loader/ folder on /boot, /efi or /boot/efi: cannot add a boot entry");
@@ -118,6 +121,32 @@ Result<SeparateLoaderEntry> loader_separate_entry(const HostDetection& host,
                   base->path, kernel.empty() ? "no kernel" : printable(kernel));
     }
     const std::string name = kernel_file.substr(std::string_view("vmlinuz-").size());
+    // A release (Fedora, Debian) changes with every update, a package name (Arch) does not:
+    // an entry for a release boots fixed names the kernel hook keeps on the newest kernel.
+    const bool tracked = can_track && !name.empty() && name[0] >= '0' && name[0] <= '9';
+    if (tracked) {
+      const std::string os =
+          host.distro.pretty_name.empty() ? std::string("Linux") : host.distro.pretty_name;
+      text += fmt::format("title {} (newest kernel){}\n", os, kTitleSuffix);
+      for (const std::string& line : split_lines(base->text)) {
+        const std::vector<std::string> words = split_whitespace(line);
+        if (words.empty() || starts_with(words[0], "#") || words[0] == "title" ||
+            words[0] == "options" || words[0] == "version" || words[0] == "linux" ||
+            words[0] == "initrd") {
+          continue;
+        }
+        text += line + "\n";
+      }
+      text += fmt::format("linux /{}\n", kTrackedKernelName);
+      text += fmt::format("initrd /{}\n", kTrackedImageName);
+      text += "options " + join(merge_args(parse_loader_entry(base->text), args), " ") + "\n";
+      return SeparateLoaderEntry{
+          PlannedFile{path, text, 0644,
+                      fmt::format("a boot entry like {} on the newest kernel, with its own "
+                                  "image, that binds the GPU",
+                                  base->path)},
+          name, true};
+    }
     const std::string title = entry_value(base->text, "title");
     text += fmt::format("title {}{}\n", title.empty() ? std::string("Linux") : title, kTitleSuffix);
     // The last initrd line holds the main image (microcode images come first): it becomes the
@@ -154,10 +183,10 @@ Result<SeparateLoaderEntry> loader_separate_entry(const HostDetection& host,
     }
     text += "options " + join(merge_args(parse_loader_entry(base->text), args), " ") + "\n";
     return SeparateLoaderEntry{
-        PlannedFile{path, text, 0644,
-                    fmt::format("a boot entry like {} with its own image that binds the GPU",
-                                base->path)},
-        name};
+        PlannedFile{
+            path, text, 0644,
+            fmt::format("a boot entry like {} with its own image that binds the GPU", base->path)},
+        name, false};
   }
   // No type-1 entry to copy (a unified kernel image): an entry for a kernel in /boot, which
   // systemd-boot reads when /boot is the ESP, with the separate image.
@@ -187,7 +216,7 @@ Result<SeparateLoaderEntry> loader_separate_entry(const HostDetection& host,
   return SeparateLoaderEntry{
       PlannedFile{path, text, 0644,
                   fmt::format("a boot entry for {} with its own image that binds the GPU", kernel)},
-      name};
+      name, false};
 }
 
 PlannedCommand grub_command(const HostDetection& host) {
@@ -205,11 +234,10 @@ PlannedCommand grub_command(const HostDetection& host) {
 PlannedCommand kernelstub_command(const std::vector<std::string>& args) {
   // kernelstub keeps its own copy of the command line, outside any file the plan writes:
   // rollback deletes the same arguments with `kernelstub -d`.
-  return {
-      {"kernelstub", "-a", join(args, " ")},
-      "add the arguments to the Pop!_OS boot entry",
-      false,
-      {"kernelstub", "-d", join(args, " ")}};
+  return {{"kernelstub", "-a", join(args, " ")},
+          "add the arguments to the Pop!_OS boot entry",
+          false,
+          {"kernelstub", "-d", join(args, " ")}};
 }
 
 }  // namespace periscope::setup

@@ -1,7 +1,8 @@
 // The separate boot entry's own initramfs: the distribution's images and configuration stay
 // exactly as they were, and a second image per kernel carries vfio-pci, loaded before any
-// GPU driver. The ids are on that entry's command line only. A kernel hook builds the image
-// for every kernel installed later, so the entry keeps booting after updates.
+// GPU driver. The ids are on that entry's command line only. Here: which kernels, the
+// initramfs-tools hook and the mkinitcpio configuration and presets; gen_kernel_hook.cpp
+// keeps the images built after kernel updates.
 #include <fmt/format.h>
 
 #include "setup/machine_text.hpp"
@@ -11,7 +12,6 @@ namespace periscope::setup {
 
 namespace {
 
-constexpr const char* kModules = "vfio vfio_iommu_type1 vfio_pci";
 constexpr const char* kPresetName = "periscope_vfio";
 
 // The value of `ALL_kver=` in a mkinitcpio preset (bash; quotes stripped).
@@ -33,65 +33,14 @@ bool is_kernel_image_name(const std::string& name) {
          is_kernel_name(name.substr(std::string_view("vmlinuz-").size()));
 }
 
-// The command that builds one image (apply runs it, the kernel hook runs the same).
-std::vector<std::string> build_argv(InitramfsTool tool, const PrivateImage& image,
-                                    const std::string& output) {
-  switch (tool) {
-    case InitramfsTool::kInitramfsTools:
-      return {"env", "PERISCOPE_VFIO_IMAGE=1", "mkinitramfs", "-o", output, image.name};
-    case InitramfsTool::kDracut:
-      return {"dracut", "--force", "--force-drivers", kModules, output, image.name};
-    case InitramfsTool::kMkinitcpio:
-      break;
-  }
-  return {"mkinitcpio", "--config", kMkinitcpioConfPath, "--kernel", image.kernel,
-          "--generate", output};
-}
-
-// A kernel hook that builds the image for `$version`. It never fails the package manager's
-// transaction: without the image, the GRUB script leaves that kernel's entry out and the
-// default entry is untouched, so a warning is the right size of failure.
-std::string build_script(InitramfsTool tool, const std::string& header) {
-  PrivateImage placeholder{"/boot/vmlinuz-${version}", "${version}",
-                           "/boot/" + std::string(kPrivateImagePrefix) + "${version}.img", ""};
-  std::vector<std::string> argv = build_argv(tool, placeholder, "${image}.new");
-  std::string command;
-  for (const std::string& word : argv) {
-    command += (command.empty() ? "" : " ") +
-               (word.find('$') != std::string::npos || word.find(' ') != std::string::npos
-                    ? "\"" + word + "\""
-                    : word);
-  }
-  return header + fmt::format(
-                      "build() {{\n"
-                      "\tversion=\"$1\"\n"
-                      "\timage=\"/boot/{}${{version}}.img\"\n"
-                      "\tif {} && mv -f \"${{image}}.new\" \"${{image}}\"; then\n"
-                      "\t\techo \"periscope-vfio: built ${{image}}\" >&2\n"
-                      "\telse\n"
-                      "\t\trm -f \"${{image}}.new\"\n"
-                      "\t\techo \"periscope-vfio: WARNING: could not build ${{image}}; the "
-                      "vfio-pci boot entry for ${{version}} is left out\" >&2\n"
-                      "\tfi\n"
-                      "}}\n",
-                      kPrivateImagePrefix, command);
-}
-
-std::string script_header(const GpuBinding& gpu, std::string_view what) {
-  return fmt::format(
+std::vector<PlannedFile> initramfs_tools_files(const GpuBinding& gpu) {
+  std::string hook = fmt::format(
       "#!/bin/sh\n"
       "# Written by `periscope setup apply` for the VM's GPU {}.\n"
-      "# {}\n"
-      "# The distribution's own images are never changed. `periscope setup rollback` removes\n"
-      "# this file and the images it built.\n",
-      gpu.description, what);
-}
-
-std::vector<PlannedFile> initramfs_tools_files(const GpuBinding& gpu) {
-  std::string hook = script_header(
-      gpu,
-      "Puts vfio-pci into the separate boot entry's image only: it does nothing unless\n"
-      "# PERISCOPE_VFIO_IMAGE=1, which only that image's build sets.");
+      "# Puts vfio-pci into the separate boot entry's image only: it does nothing unless\n"
+      "# PERISCOPE_VFIO_IMAGE=1, which only that image's build (the kernel hook) sets, so the\n"
+      "# distribution's own images are never changed. `periscope setup rollback` removes it.\n",
+      gpu.description);
   hook +=
       "PREREQ=\"\"\n"
       "prereqs() { echo \"$PREREQ\"; }\n"
@@ -118,52 +67,7 @@ std::vector<PlannedFile> initramfs_tools_files(const GpuBinding& gpu) {
     }
     hook += "EOF\n";
   }
-  std::string postinst = build_script(
-      InitramfsTool::kInitramfsTools,
-      script_header(
-          gpu,
-          "Debian runs /etc/kernel/postinst.d/* for every kernel it installs; this\n"
-          "# sorts after initramfs-tools and before zz-update-grub, which then lists the\n"
-          "# vfio-pci entry for the new kernel."));
-  postinst += "[ -n \"$1\" ] || exit 0\nbuild \"$1\"\nexit 0\n";
-  std::string postrm =
-      script_header(gpu, "Removes the separate entry's image of a kernel being removed.");
-  postrm += fmt::format("[ -n \"$1\" ] || exit 0\nrm -f \"/boot/{}$1.img\"\nexit 0\n",
-                        kPrivateImagePrefix);
-  return {
-      {kDebianHookPath, hook, 0755, "vfio-pci in the separate entry's image only"},
-      {kPostinstPath, postinst, 0755, "builds that image for every kernel installed later"},
-      {kPostrmPath, postrm, 0755, "removes it with its kernel"},
-  };
-}
-
-std::vector<PlannedFile> dracut_files(const GpuBinding& gpu, const HostDetection& host) {
-  std::string build = build_script(
-      InitramfsTool::kDracut,
-      script_header(gpu, host.kernel_install
-                             ? "kernel-install runs /etc/kernel/install.d/*.install for every "
-                               "kernel it adds\n# or removes; this one builds or removes the "
-                               "separate entry's image."
-                             : "Runs for every kernel installed later and builds the separate "
-                               "entry's image."));
-  if (host.kernel_install) {
-    build += fmt::format(
-        "case \"$1\" in\n"
-        "add) build \"$2\" ;;\n"
-        "remove) rm -f \"/boot/{}$2.img\" ;;\n"
-        "esac\n"
-        "exit 0\n",
-        kPrivateImagePrefix);
-    return {{kKernelInstallPath, build, 0755,
-             "builds the separate entry's image for every kernel installed later"}};
-  }
-  build += "[ -n \"$1\" ] || exit 0\nbuild \"$1\"\nexit 0\n";
-  std::string postrm =
-      script_header(gpu, "Removes the separate entry's image of a kernel being removed.");
-  postrm += fmt::format("[ -n \"$1\" ] || exit 0\nrm -f \"/boot/{}$1.img\"\nexit 0\n",
-                        kPrivateImagePrefix);
-  return {{kPostinstPath, build, 0755, "builds the separate entry's image for later kernels"},
-          {kPostrmPath, postrm, 0755, "removes it with its kernel"}};
+  return {{kDebianHookPath, hook, 0755, "vfio-pci in the separate entry's image only"}};
 }
 
 std::vector<PlannedFile> mkinitcpio_files(const GpuBinding& gpu,
@@ -257,22 +161,19 @@ std::vector<PlannedFile> generate_private_initramfs(InitramfsTool tool, const Gp
     case InitramfsTool::kInitramfsTools:
       return initramfs_tools_files(gpu);
     case InitramfsTool::kDracut:
-      return dracut_files(gpu, host);
+      return {};  // dracut takes everything on its command line (the kernel hook's)
     case InitramfsTool::kMkinitcpio:
       break;
   }
   return mkinitcpio_files(gpu, images, host);
 }
 
-PlannedCommand private_image_command(InitramfsTool tool, const PrivateImage& image) {
+PlannedCommand mkinitcpio_image_command(const PrivateImage& image) {
   PlannedCommand command;
-  command.argv = build_argv(tool, image, image.image);
+  command.argv = {"mkinitcpio", "--config",   kMkinitcpioConfPath, "--kernel",
+                  image.kernel, "--generate", image.image};
   command.why = fmt::format("build the vfio-pci entry's image for {}", image.kernel);
-  // Every separate image, not only this one: the kernel hook builds more after apply, and
-  // rollback must leave none behind (nor a half-built ".new").
-  command.undo = {"find",   "/boot", "-maxdepth", "1",
-                  "-type",  "f",     "-name",     std::string(kPrivateImagePrefix) + "*.img*",
-                  "-delete"};
+  command.undo = private_images_undo();
   return command;
 }
 

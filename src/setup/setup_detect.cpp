@@ -198,7 +198,7 @@ HostDetection detect_host(const MachineReader& reader, const MachineFacts& facts
   }
   for (const std::string& name : reader.list_or_empty("/boot")) {
     if (starts_with(name, "vmlinuz") || starts_with(name, "initramfs-") ||
-        starts_with(name, "initrd.img-") || starts_with(name, kPrivateImagePrefix)) {
+        starts_with(name, "initrd.img-") || starts_with(name, "periscope-vfio-")) {
       d.boot_images.push_back("/boot/" + printable(name));
     }
   }

@@ -78,6 +78,10 @@ inline constexpr const char* kGrubEntryPath = "/etc/grub.d/11_periscope-vfio";
 inline constexpr const char* kLoaderEntryName = "periscope-vfio.conf";
 // The separate entry's own images: /boot/periscope-vfio-initrd-<kernel name>.img.
 inline constexpr const char* kPrivateImagePrefix = "periscope-vfio-initrd-";
+// A copied loader entry with a versioned kernel boots fixed names the kernel hook keeps current.
+inline constexpr const char* kTrackedKernelName = "periscope-vfio-vmlinuz";
+inline constexpr const char* kTrackedImageName = "periscope-vfio-initrd.img";
+inline constexpr const char* kTrackedReleaseName = "periscope-vfio-release";
 inline constexpr const char* kDebianHookPath = "/etc/initramfs-tools/hooks/periscope-vfio";
 inline constexpr const char* kPostinstPath = "/etc/kernel/postinst.d/periscope-vfio";
 inline constexpr const char* kPostrmPath = "/etc/kernel/postrm.d/periscope-vfio";

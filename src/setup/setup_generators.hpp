@@ -86,12 +86,15 @@ struct CmdlineChoices {
 // entry for a kernel in /boot) with the extra arguments and its main initrd replaced by the
 // kernel's separate image. Refused where that image (built in /boot) is out of the entry's
 // reach.
+// With `can_track` (a kernel hook will keep them current), an entry copied from one for a
+// kernel release boots fixed names instead: /periscope-vfio-vmlinuz and -initrd.img.
 struct SeparateLoaderEntry {
   PlannedFile file;
   std::string kernel_name;  // what follows "vmlinuz-": the image it needs
+  bool tracked{false};      // boots the fixed names
 };
 [[nodiscard]] Result<SeparateLoaderEntry> loader_separate_entry(
-    const HostDetection& host, const std::vector<std::string>& args);
+    const HostDetection& host, const std::vector<std::string>& args, bool can_track = false);
 // The command that rebuilds the boot menu after /etc/default/grub or /etc/grub.d changed.
 [[nodiscard]] PlannedCommand grub_command(const HostDetection& host);
 // kernelstub keeps the command line itself: `kernelstub -a "<args>"`.
@@ -115,8 +118,24 @@ struct PrivateImage {
 [[nodiscard]] std::vector<PlannedFile> generate_private_initramfs(
     InitramfsTool tool, const GpuBinding& gpu, const std::vector<PrivateImage>& images,
     const HostDetection& host);
-// Builds one image now; undone by removing it.
-[[nodiscard]] PlannedCommand private_image_command(InitramfsTool tool, const PrivateImage& image);
+// mkinitcpio builds one image now (the other tools go through the kernel hook).
+[[nodiscard]] PlannedCommand mkinitcpio_image_command(const PrivateImage& image);
+// What rollback runs to remove every separate image and kernel copy in /boot.
+[[nodiscard]] std::vector<std::string> private_images_undo();
+
+// --- the kernel hook that keeps the separate images built (gen_kernel_hook.cpp) -----------
+struct KernelHookChoices {
+  InitramfsTool tool{InitramfsTool::kInitramfsTools};  // initramfs-tools or dracut
+  bool kernel_install{false};  // an /etc/kernel/install.d plugin, else postinst.d + postrm.d
+  // The entry boots fixed names (/boot/periscope-vfio-vmlinuz, -initrd.img): a copy of the
+  // newest kernel and its image, kept current; else one image per kernel, named after it.
+  bool tracked{false};
+};
+[[nodiscard]] std::vector<PlannedFile> generate_kernel_hooks(const KernelHookChoices& choices,
+                                                             const GpuBinding& gpu);
+// Apply runs the hook itself for an installed kernel (strict: a failure stops apply).
+[[nodiscard]] PlannedCommand kernel_hook_command(const KernelHookChoices& choices,
+                                                 const std::string& release);
 
 // --- shared memory access (gen_shm_access.cpp) ---------------------------------------------
 struct ShmChoices {

@@ -151,7 +151,12 @@ struct Planner {
   Status plan_boot(const GpuBinding& gpu, bool ids_on_cmdline);
   Status plan_distro_initramfs(const GpuBinding& gpu, bool ids_on_cmdline);
   Status plan_private_images(const GpuBinding& gpu);
-  std::vector<PrivateImage> images{};  // the separate entry's, one per kernel
+  bool entry_tracked{false};  // the copied loader entry boots fixed names (newest kernel)
+  struct ImageBuild {
+    PlannedCommand command;
+    std::string output;  // run when what builds it changed, or this is missing
+  };
+  std::vector<ImageBuild> image_builds{};
 };
 
 Status Planner::plan_boot(const GpuBinding& gpu, bool ids_on_cmdline) {
@@ -200,13 +205,15 @@ Status Planner::plan_boot(const GpuBinding& gpu, bool ids_on_cmdline) {
     case Bootloader::kKernelCmdline:
     case Bootloader::kKernelstub: {
       if (separate) {
-        auto entry = loader_separate_entry(host, wanted);
+        auto entry = loader_separate_entry(
+            host, wanted, host.initramfs && *host.initramfs != InitramfsTool::kMkinitcpio);
         if (!entry) {
           return fail(ErrorCode::kUnsupported, "{}; --boot-entry default edits the default entry",
                       entry.error().message);
         }
         add(std::move(entry->file));
         entry_kernel = entry->kernel_name;
+        entry_tracked = entry->tracked;
         if (host.grub_bls) {
           out.next_steps.push_back(
               "reboot and pick the entry ending in \"GPU for the VM (vfio-pci)\" in the GRUB "
@@ -304,18 +311,27 @@ Status Planner::plan_private_images(const GpuBinding& gpu) {
                 "separate entry's image; --boot-entry default binds the GPU on the default "
                 "entry instead");
   }
-  auto found = private_images(*host.initramfs, host);
-  if (!found) return tl::unexpected(found.error());
-  images = std::move(*found);
-  if (!entry_kernel.empty() &&
-      std::none_of(images.begin(), images.end(),
-                   [&](const PrivateImage& i) { return i.name == entry_kernel; })) {
-    images.push_back(
-        {"/boot/vmlinuz-" + entry_kernel, entry_kernel, private_image_path(entry_kernel), ""});
+  const InitramfsTool tool = *host.initramfs;
+  std::vector<PrivateImage> images;
+  if (entry_tracked) {
+    // One image, for the newest kernel: the entry boots fixed names.
+    images.push_back({"/boot/vmlinuz-" + entry_kernel, entry_kernel,
+                      "/boot/" + std::string(kTrackedImageName), ""});
+  } else {
+    auto found = private_images(tool, host);
+    if (!found) return tl::unexpected(found.error());
+    images = std::move(*found);
+    if (!entry_kernel.empty() &&
+        std::none_of(images.begin(), images.end(),
+                     [&](const PrivateImage& i) { return i.name == entry_kernel; })) {
+      images.push_back(
+          {"/boot/vmlinuz-" + entry_kernel, entry_kernel, private_image_path(entry_kernel), ""});
+    }
   }
-  add(generate_private_initramfs(*host.initramfs, gpu, images, host));
-  if (*host.initramfs == InitramfsTool::kMkinitcpio) {
+  add(generate_private_initramfs(tool, gpu, images, host));
+  if (tool == InitramfsTool::kMkinitcpio) {
     for (const PrivateImage& image : images) {
+      image_builds.push_back({mkinitcpio_image_command(image), image.image});
       if (image.preset.empty()) {
         warn(fmt::format(
             "no /etc/mkinitcpio.d preset names {}: after a kernel update its vfio-pci image is "
@@ -324,14 +340,15 @@ Status Planner::plan_private_images(const GpuBinding& gpu) {
             image.kernel));
       }
     }
+    return {};
   }
-  if (!entry_kernel.empty() && entry_kernel != "linux" && !starts_with(entry_kernel, "linux-")) {
-    // A copied type-1 entry names one kernel release; Arch's names stay the same.
-    warn(fmt::format(
-        "the separate entry boots kernel {} by name: after a kernel update it keeps booting "
-        "that kernel (its image is rebuilt for new kernels, but the entry does not follow "
-        "them); when {} is removed, roll back and apply again",
-        entry_kernel, entry_kernel));
+  // initramfs-tools and dracut: a kernel hook builds the images, now and after updates.
+  // Debian's kernels run /etc/kernel/postinst.d; kernel-install (Fedora) runs its plugins.
+  const KernelHookChoices hooks{tool, tool == InitramfsTool::kDracut && host.kernel_install,
+                                entry_tracked};
+  add(generate_kernel_hooks(hooks, gpu));
+  for (const PrivateImage& image : images) {
+    image_builds.push_back({kernel_hook_command(hooks, image.name), image.image});
   }
   return {};
 }
@@ -520,12 +537,10 @@ Result<PlanOutcome> make_setup_plan(const MachineFacts& facts, const HostDetecti
     return starts_with(path, "/etc/initramfs-tools/hooks/") || starts_with(path, "/etc/kernel/") ||
            starts_with(path, "/etc/periscope/") || starts_with(path, "/etc/mkinitcpio.d/");
   });
-  for (const PrivateImage& image : p.images) {
-    const bool present = std::find(host.boot_images.begin(), host.boot_images.end(), image.image) !=
-                         host.boot_images.end();
-    if (image_inputs || !present) {
-      commands.push_back(private_image_command(*host.initramfs, image));
-    }
+  for (Planner::ImageBuild& build : p.image_builds) {
+    const bool present = std::find(host.boot_images.begin(), host.boot_images.end(),
+                                   build.output) != host.boot_images.end();
+    if (image_inputs || !present) commands.push_back(std::move(build.command));
   }
   if (p.rebuild_grub || touched([](const std::string& path) {
         return path == "/etc/default/grub" || path == kGrubEntryPath;

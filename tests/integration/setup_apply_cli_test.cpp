@@ -56,9 +56,9 @@ TEST_F(SetupApplyCli, ApplyThenApplyAgainThenRollbackLeavesTheMachineAsItWas) {
   ASSERT_EQ(applied.status, 0) << applied.output;
   EXPECT_NE(applied.output.find("Applied."), std::string::npos) << applied.output;
   // The separate entry's own image is built; the distribution's images are not rebuilt.
-  EXPECT_NE(applied.output.find("recorded (not run under --root) env PERISCOPE_VFIO_IMAGE=1 "
-                                "mkinitramfs -o /boot/periscope-vfio-initrd-6.1.0-18-amd64.img "
-                                "6.1.0-18-amd64"),
+  EXPECT_NE(applied.output.find("recorded (not run under --root) env PERISCOPE_VFIO_STRICT=1 "
+                                "/etc/kernel/postinst.d/periscope-vfio 6.1.0-18-amd64 "
+                                "/boot/vmlinuz-6.1.0-18-amd64"),
             std::string::npos)
       << applied.output;
   EXPECT_EQ(applied.output.find("update-initramfs"), std::string::npos) << applied.output;

@@ -118,7 +118,7 @@ TEST(SetupPlan, SeparateEntryLeavesTheDefaultEntryAlone) {
   // apply): rollback removes them all.
   EXPECT_EQ(grub.plan.commands[0].undo,
             (std::vector<std::string>{"find", "/boot", "-maxdepth", "1", "-type", "f", "-name",
-                                      "periscope-vfio-initrd-*.img*", "-delete"}));
+                                      "periscope-vfio-*", "-delete"}));
   EXPECT_FALSE(grub.plan.commands[0].regenerate);
 
   const PlanOutcome uki = plan_fixture("rtx4070-laptop-intel-igpu");
@@ -141,10 +141,38 @@ TEST(SetupPlan, SeparateEntryLeavesTheDefaultEntryAlone) {
   EXPECT_NE(file_of(debian, "/etc/kernel/postinst.d/periscope-vfio"), nullptr);
   EXPECT_NE(file_of(debian, "/etc/kernel/postrm.d/periscope-vfio"), nullptr);
   ASSERT_FALSE(debian.plan.commands.empty());
+  // Apply runs the kernel hook itself, strict: the same code as after an update.
   EXPECT_EQ(debian.plan.commands[0].argv,
-            (std::vector<std::string>{"env", "PERISCOPE_VFIO_IMAGE=1", "mkinitramfs", "-o",
-                                      "/boot/periscope-vfio-initrd-6.1.0-18-amd64.img",
-                                      "6.1.0-18-amd64"}));
+            (std::vector<std::string>{"env", "PERISCOPE_VFIO_STRICT=1",
+                                      "/etc/kernel/postinst.d/periscope-vfio", "6.1.0-18-amd64",
+                                      "/boot/vmlinuz-6.1.0-18-amd64"}));
+}
+
+// Fedora's loader entries name a kernel release: the copy boots fixed names the kernel hook
+// keeps on the newest kernel, so the entry survives updates.
+TEST(SetupPlan, ACopiedEntryForAReleaseFollowsTheNewestKernel) {
+  PlanOptions options;
+  options.force = true;
+  const PlanOutcome fedora = plan_fixture("single-gpu", options);
+  const PlannedFile* entry = file_of(fedora, "/boot/loader/entries/periscope-vfio.conf");
+  ASSERT_NE(entry, nullptr);
+  EXPECT_NE(entry->content.find("\nlinux /periscope-vfio-vmlinuz\ninitrd "
+                                "/periscope-vfio-initrd.img\n"),
+            std::string::npos)
+      << entry->content;
+  EXPECT_EQ(entry->content.find("version "), std::string::npos) << entry->content;
+  EXPECT_EQ(entry->content.find("6.6.8"), std::string::npos) << entry->content;
+  const PlannedFile* plugin = file_of(fedora, "/etc/kernel/install.d/90-periscope-vfio.install");
+  ASSERT_NE(plugin, nullptr);
+  EXPECT_NE(plugin->content.find("track()"), std::string::npos);
+  ASSERT_FALSE(fedora.plan.commands.empty());
+  EXPECT_EQ(fedora.plan.commands[0].argv,
+            (std::vector<std::string>{
+                "env", "PERISCOPE_VFIO_STRICT=1", "/etc/kernel/install.d/90-periscope-vfio.install",
+                "add", "6.6.8-200.fc39.x86_64", "/boot", "/boot/vmlinuz-6.6.8-200.fc39.x86_64"}));
+  for (const std::string& warning : fedora.plan.warnings) {
+    EXPECT_EQ(warning.find("keeps booting that kernel"), std::string::npos) << warning;
+  }
 }
 
 TEST(SetupPlan, NoVfioVirqfdFrom62) {
