@@ -1,5 +1,5 @@
-// The separate boot entry's own initramfs, for real: the initramfs-tools hook that
-// `periscope setup plan` writes goes into mkinitramfs with this machine's kernel, and the
+// The separate boot entry's own initramfs, for real: the kernel hook and the initramfs-tools
+// hook that `periscope setup plan` writes build an image with this machine's kernel, and the
 // images boot under QEMU with an emulated IOMMU and an HDA controller (the driver a GPU's
 // audio function meets first, snd_hda_intel, is in both images). With the plan's command
 // line, the separate image hands the controller to vfio-pci; the distribution's image, built
@@ -151,7 +151,23 @@ TEST_F(SeparateImage, BindsTheDeviceOnlyInTheSeparateEntryAndLeavesTheDistributi
 
   const fs::path with_hook = make_confdir("conf", hook);
   const fs::path without_hook = make_confdir("conf-plain", "");
-  const std::string separate = build(with_hook, "separate.img", true);
+  // The separate image comes from the plan's kernel hook, as after a kernel update (strict, as
+  // apply runs it); mkinitramfs is pointed at the private configuration by a wrapper on PATH.
+  fs::create_directories(dir_ / "bin");
+  fs::create_directories(dir_ / "boot");
+  std::ofstream(dir_ / "bin" / "mkinitramfs")
+      << "#!/bin/sh\nexec /usr/sbin/mkinitramfs -d " << with_hook.string() << " \"$@\"\n";
+  fs::permissions(dir_ / "bin" / "mkinitramfs", fs::perms(0755));
+  const auto hooked = testing::run(
+      {"/usr/bin/env", "PATH=" + (dir_ / "bin").string() + ":/usr/sbin:/usr/bin:/sbin:/bin",
+       "PERISCOPE_BOOT_DIR=" + (dir_ / "boot").string(), "PERISCOPE_VFIO_STRICT=1", "/bin/sh",
+       (out / "etc/kernel/postinst.d/periscope-vfio").string(), release_,
+       "/boot/vmlinuz-" + release_},
+      kBuildBound);
+  ASSERT_EQ(hooked.status, 0) << hooked.output;
+  const std::string separate =
+      (dir_ / "boot" / ("periscope-vfio-initrd-" + release_ + ".img")).string();
+  ASSERT_TRUE(fs::exists(separate)) << hooked.output;
   const std::string distro = build(with_hook, "distro.img", false);
   const std::string untouched = build(without_hook, "untouched.img", false);
 
