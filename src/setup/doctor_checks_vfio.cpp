@@ -163,12 +163,27 @@ Check initramfs_vfio(const MachineFacts& facts) {
       return ok(id, fmt::format("{} puts vfio_pci in the initramfs", config.path));
     }
   }
-  return warn(id,
-              "no initramfs configuration lists vfio_pci: a host driver may take the GPU "
-              "before vfio-pci loads",
-              fmt::format("add vfio_pci vfio vfio_iommu_type1 to the {} configuration and run {} "
-                          "(setup plan does)",
-                          initramfs_name(i.tools.front()), rebuild_command(i.tools.front())));
+  // `setup apply`'s separate entry: its own image carries vfio-pci, the default one none.
+  if (!i.separate_builders.empty()) {
+    if (!i.separate_images.empty()) {
+      return ok(id, fmt::format("the vfio-pci boot entry has its own image ({}), built with "
+                                "vfio-pci by {}; the default entry's image has none, by design",
+                                join(i.separate_images, ", "), join(i.separate_builders, ", ")));
+    }
+    return warn(id,
+                fmt::format("{} should build the vfio-pci boot entry's own image, but /boot has "
+                            "none: that entry is left out of the boot menu",
+                            join(i.separate_builders, ", ")),
+                "run `periscope setup rollback`, then `periscope setup apply` (it builds the image "
+                "and says why if that fails)");
+  }
+  return warn(
+      id,
+      "no initramfs configuration lists vfio_pci: a host driver may take the GPU "
+      "before vfio-pci loads",
+      fmt::format("`periscope setup apply` gives the GPU a boot entry with its own image; "
+                  "or add vfio_pci vfio vfio_iommu_type1 to the {} configuration and run {}",
+                  initramfs_name(i.tools.front()), rebuild_command(i.tools.front())));
 }
 
 // vfio_virqfd was folded into vfio in 6.2; listing it makes mkinitcpio and dracut fail, and

@@ -85,6 +85,10 @@ struct InitramfsFacts {
   std::vector<InitramfsTool> tools;
   std::vector<InitramfsConfig> configs;
   std::vector<std::string> dracut_ignored;  // /etc/dracut.conf.d files without ".conf"
+  // `setup apply`'s separate boot entry: what builds its own image (a hook, a configuration)
+  // and the images in /boot (/boot/periscope-vfio-*).
+  std::vector<std::string> separate_builders;
+  std::vector<std::string> separate_images;
   std::vector<std::string> problems;
 };
 

@@ -121,6 +121,17 @@ InitramfsFacts read_initramfs_facts(const MachineReader& reader) {
                  initramfs_tools_modules);
     }
   }
+  // The separate entry's own image (vfio-pci in it, the distribution's images untouched).
+  for (const char* path :
+       {"/etc/initramfs-tools/hooks/periscope-vfio", "/etc/kernel/postinst.d/periscope-vfio",
+        "/etc/kernel/install.d/90-periscope-vfio.install", "/etc/periscope/mkinitcpio-vfio.conf"}) {
+    if (reader.exists(path)) facts.separate_builders.emplace_back(path);
+  }
+  for (const std::string& name : reader.list_or_empty("/boot")) {
+    if (starts_with(name, "periscope-vfio-initrd")) {
+      facts.separate_images.push_back("/boot/" + printable(name));
+    }
+  }
   return facts;
 }
 

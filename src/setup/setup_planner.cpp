@@ -287,6 +287,14 @@ Status Planner::plan_distro_initramfs(const GpuBinding& gpu, bool ids_on_cmdline
           modconf = true;
         }
       }
+      for (const InitramfsConfig& config : facts.initramfs.configs) {
+        if (starts_with(config.path, "/etc/mkinitcpio.conf.d/")) {
+          warn(fmt::format(
+              "{} is read after /etc/mkinitcpio.conf: a MODULES=(…) there replaces the plan's "
+              "list; check that it keeps vfio_pci vfio vfio_iommu_type1 first (or uses +=)",
+              config.path));
+        }
+      }
       if (!modconf) {
         warn(
             "/etc/mkinitcpio.conf's HOOKS lack modconf: the image will not carry "

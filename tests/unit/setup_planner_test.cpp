@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "setup/machine_reader_fs.hpp"
 #include "setup/setup_plan_report.hpp"
@@ -195,6 +196,28 @@ TEST(SetupPlan, NoVfioVirqfdFrom62) {
   EXPECT_EQ(file_of(old, "/etc/mkinitcpio.conf"), nullptr);
   EXPECT_NE(std::find(old.unchanged.begin(), old.unchanged.end(), "/etc/mkinitcpio.conf"),
             old.unchanged.end());
+}
+
+// mkinitcpio reads its drop-ins after the main file: a MODULES=() there would undo the edit.
+TEST(SetupPlan, MkinitcpioDropInsAreWarnedAbout) {
+  const std::string root = ::testing::TempDir() + "plan-dropin-" + std::to_string(::getpid());
+  std::filesystem::remove_all(root);
+  std::filesystem::copy(
+      machine_fixture("rtx3070-mobile"), root,
+      std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks);
+  std::filesystem::create_directories(root + "/etc/mkinitcpio.conf.d");
+  std::ofstream(root + "/etc/mkinitcpio.conf.d/10-nvidia.conf") << "MODULES=(nvidia nvidia_drm)\n";
+  PlanOptions options;
+  options.boot_entry = BootEntryMode::kDefault;
+  auto outcome = plan_on(root, options);
+  ASSERT_TRUE(outcome);
+  bool warned = false;
+  for (const std::string& w : outcome->plan.warnings) {
+    warned = warned ||
+             w.find("/etc/mkinitcpio.conf.d/10-nvidia.conf is read after") != std::string::npos;
+  }
+  EXPECT_TRUE(warned);
+  std::filesystem::remove_all(root);
 }
 
 TEST(SetupPlan, AllFunctionsAreBound) {
