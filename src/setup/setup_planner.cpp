@@ -133,6 +133,12 @@ struct Planner {
   std::vector<PlannedFile> files;
   bool rebuild_grub{false};
   std::string entry_kernel{};  // the kernel a copied loader entry boots (its image is needed)
+  bool entry_tracked{false};   // the copied loader entry boots fixed names (newest kernel)
+  struct ImageBuild {
+    PlannedCommand command;
+    std::string output;  // run when what builds it changed, or this is missing
+  };
+  std::vector<ImageBuild> image_builds{};
 
   void add(std::vector<PlannedFile> more) {
     for (PlannedFile& file : more) add(std::move(file));
@@ -151,12 +157,6 @@ struct Planner {
   Status plan_boot(const GpuBinding& gpu, bool ids_on_cmdline);
   Status plan_distro_initramfs(const GpuBinding& gpu, bool ids_on_cmdline);
   Status plan_private_images(const GpuBinding& gpu);
-  bool entry_tracked{false};  // the copied loader entry boots fixed names (newest kernel)
-  struct ImageBuild {
-    PlannedCommand command;
-    std::string output;  // run when what builds it changed, or this is missing
-  };
-  std::vector<ImageBuild> image_builds{};
 };
 
 Status Planner::plan_boot(const GpuBinding& gpu, bool ids_on_cmdline) {
@@ -542,8 +542,8 @@ Result<PlanOutcome> make_setup_plan(const MachineFacts& facts, const HostDetecti
   // The separate images, before the boot menu is rebuilt (the GRUB script lists only kernels
   // that have one): when what builds them changed, or one is missing.
   const bool image_inputs = touched([](const std::string& path) {
-    return starts_with(path, "/etc/initramfs-tools/hooks/") || starts_with(path, "/etc/kernel/") ||
-           starts_with(path, "/etc/periscope/") || starts_with(path, "/etc/mkinitcpio.d/");
+    return path == kDebianHookPath || path == kPostinstPath || path == kKernelInstallPath ||
+           path == kMkinitcpioConfPath || starts_with(path, "/etc/mkinitcpio.d/");
   });
   for (Planner::ImageBuild& build : p.image_builds) {
     const bool present = std::find(host.boot_images.begin(), host.boot_images.end(),
