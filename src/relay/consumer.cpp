@@ -1,5 +1,6 @@
 #include "relay/consumer.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/log.hpp"
@@ -12,6 +13,12 @@ namespace {
 
 // KVMFR udata is a few hundred bytes; anything past this is not a real producer.
 constexpr std::size_t kMaxUdataBytes = 64 * 1024;
+// Heartbeats a new session must show before we read anything but its header. The first change
+// we see can be the producer's initialisation storing its first timestamp: the B7 host stores
+// session id, magic, timestamp, version and udata, and only then builds its queues, and a read
+// of the header can see the new session id with the previous session's timestamp. The second
+// change comes from the heartbeat, which runs only once the queues are built.
+constexpr std::uint32_t kBeatsBeforeStart = 2;
 
 std::uint32_t cursor_row_bytes(b7::CursorType type, std::uint32_t width) {
   return type == b7::CursorType::kMonochrome ? (width + 7) / 8 : width * 4;
@@ -33,9 +40,23 @@ void Consumer::note_error(std::string message) {
 }
 
 void Consumer::reject(std::string_view reason, ConsumerEvents& events) {
+  if (!session_current()) {
+    spdlog::debug("message read while the producer restarted: {}", reason);
+    return;
+  }
   ++stats_.rejected_messages;
   spdlog::debug("rejected message: {}", reason);
   events.on_rejected(reason);
+}
+
+bool Consumer::session_current() const {
+  // A producer that starts a new session changes the session id (B7) or hides the magic (ours)
+  // before it rewrites queues, rings or payloads. So when what we just read was such a rewrite,
+  // the header read after it shows the change.
+  std::atomic_thread_fence(std::memory_order_acquire);
+  auto& h = *reinterpret_cast<b7::LgmpHeader*>(region_.base());
+  return session_ && shared_field(h.magic).load(std::memory_order_acquire) == b7::kLgmpMagic &&
+         shared_field(h.session_id).load() == session_->session_id;
 }
 
 void Consumer::stop(std::string_view reason, ConsumerEvents& events) {
@@ -51,6 +72,12 @@ void Consumer::stop(std::string_view reason, ConsumerEvents& events) {
 }
 
 void Consumer::shutdown() {
+  if (session_ && !session_current()) {
+    // The queues now belong to the producer's next session: our bits there are not ours to
+    // clear (another consumer may hold them already).
+    if (frame_sub_) frame_sub_->abandon();
+    if (pointer_sub_) pointer_sub_->abandon();
+  }
   frame_sub_.reset();
   pointer_sub_.reset();
   session_.reset();
@@ -81,9 +108,16 @@ void Consumer::try_start(TimePoint now, ConsumerEvents& events) {
     state_ = State::kProbing;
     probe_session_ = header->session_id;
     probe_timestamp_ = header->timestamp;
+    probe_beats_ = 0;
     return;
   }
-  if (header->timestamp == probe_timestamp_) return;  // no heartbeat yet
+  if (header->timestamp != probe_timestamp_) {
+    probe_timestamp_ = header->timestamp;
+    probe_beats_ = std::min(probe_beats_ + 1, kBeatsBeforeStart);
+  }
+  // Not ready yet: until then the queues and udata may be the previous session's or half
+  // written, which is no fault of the producer's.
+  if (probe_beats_ < kBeatsBeforeStart) return;
   if (header->session_id == rejected_session_) return;
 
   auto kvmfr = b7::parse_kvmfr_udata(header->udata);
@@ -164,6 +198,11 @@ bool Consumer::poll_cursor(ConsumerEvents& events) {
     }
     if (!*msg) break;
     handle_cursor(**msg, events);
+    if (!session_current()) {
+      // Never acknowledge into the next session's queue (our index means nothing there).
+      stop("the producer restarted (new session)", events);
+      return handled;
+    }
     pointer_sub_->ack();
     handled = true;
   }
@@ -178,6 +217,10 @@ bool Consumer::poll_frame(TimePoint now, ConsumerEvents& events) {
   }
   if (!*msg) return false;
   handle_frame(**msg, now, events);
+  if (!session_current()) {
+    stop("the producer restarted (new session)", events);
+    return false;
+  }
   frame_sub_->ack();  // only after the copy: the producer may reuse the slot once we ack
   return true;
 }
@@ -221,9 +264,14 @@ void Consumer::handle_frame(const lgmp::Subscription::Message& msg, TimePoint se
               return info->data_bytes;
             });
   if (!copied) {
+    // A write pointer that stops is not malformed data: a correct producer that is preempted,
+    // starting cold or paused with its VM does it too. The frame is dropped (and acknowledged,
+    // so the slot comes back), the next one is copied whole; the wait stays bounded.
     frames_.abandon_write();  // that buffer is partly overwritten: never catch it up
-    ++stats_.wp_stalls;
-    reject(copied.error().message, events);
+    if (session_current()) {
+      ++stats_.wp_stalls;
+      spdlog::debug("frame {} dropped: {}", info->serial, copied.error().message);
+    }
     return;
   }
   target.info = *info;

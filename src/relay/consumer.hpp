@@ -69,7 +69,12 @@ struct ConsumerStats {
   std::uint64_t reposts_skipped{0};
   std::uint64_t cursor_updates{0};
   std::uint64_t cursor_shapes{0};
+  // Messages whose data a correct producer never writes (malformed, out of bounds), read while
+  // their session was still the current one. Not counted: states a correct producer passes
+  // through (initialising, restarting, writing slowly); see docs/relay.md.
   std::uint64_t rejected_messages{0};
+  // Frames given up because the write pointer stopped moving (a slow, paused or dead producer,
+  // or a hostile one): dropped and acknowledged, the next frame is copied whole.
   std::uint64_t wp_stalls{0};
   std::uint64_t truncated_frames{0};
   std::uint64_t sessions{0};
@@ -128,7 +133,11 @@ class Consumer {
   // Handles one message; returns false when the subscription must be renewed.
   void handle_frame(const lgmp::Subscription::Message& msg, TimePoint seen, ConsumerEvents& events);
   void handle_cursor(const lgmp::Subscription::Message& msg, ConsumerEvents& events);
+  // Counts a malformed message, unless the session changed under us while we read it (then the
+  // data was a restart in progress, not a violation; the caller ends the session).
   void reject(std::string_view reason, ConsumerEvents& events);
+  // Whether the header still shows the session we are running: magic present, same session id.
+  [[nodiscard]] bool session_current() const;
   void invalidate_frames();
   void note_error(std::string message);
   // Renews a subscription the producer timed out; ends the session when that fails.
@@ -140,9 +149,11 @@ class Consumer {
   State state_{State::kWaiting};
   ConsumerStats stats_;
 
-  // Probing: the session we are watching for a heartbeat.
+  // Probing: the session we are watching for a heartbeat, and how often it has moved since we
+  // first saw that session id.
   std::uint32_t probe_session_{0};
   std::uint64_t probe_timestamp_{0};
+  std::uint32_t probe_beats_{0};
   std::optional<std::uint32_t> rejected_session_;  // whose udata we refused (log it once)
 
   // Running.

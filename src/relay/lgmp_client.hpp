@@ -56,6 +56,9 @@ class Subscription {
   Status send(std::span<const std::byte> message, Nanoseconds lock_budget);
   // Clears our subscriber bit (also done by the destructor, with a short budget).
   void unsubscribe(Nanoseconds lock_budget);
+  // Forgets the subscription without touching the queue: for when the producer started a new
+  // session and the queue, with whatever bits it holds now, is no longer the one we joined.
+  void abandon() { subscribed_ = false; }
 
   [[nodiscard]] std::uint32_t id() const { return id_; }
 

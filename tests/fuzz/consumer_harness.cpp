@@ -117,8 +117,10 @@ Layout learn_layout() {
     Events events;
     TimePoint now = Clock::now();
     consumer.poll(now, events);
-    ++reinterpret_cast<b7::LgmpHeader*>(region.base())->timestamp;
-    consumer.poll(now, events);
+    for (int beat = 0; beat < 2; ++beat) {  // a new session starts on its second heartbeat
+      ++reinterpret_cast<b7::LgmpHeader*>(region.base())->timestamp;
+      consumer.poll(now, events);
+    }
     FUZZ_CHECK(consumer.state() == Consumer::State::kRunning, "baseline consumer did not start");
     const std::array<std::byte, 4> pixel{};
     for (auto& shape : layout.shapes) {
@@ -157,7 +159,8 @@ const Layout& layout() {
 // subscribed consumer that already holds a frame (whole, then damage) and a cursor shape.
 std::vector<std::uint8_t> baseline_program(std::uint8_t flags) {
   InputBuilder b(0);
-  b.poll(kPollOnce).poll(kPollOnce).op(Op::kTick);  // probe, start, producer sees subscribers
+  // Probe, a heartbeat, start on the second, the producer sees its subscribers.
+  b.poll(kPollOnce).poll(kPollOnce).poll(kPollOnce).op(Op::kTick);
   if ((flags & kBaselineNoCursor) == 0) b.cursor(0x7, 32, 32);
   if ((flags & kBaselineNoFrames) == 0) {
     const std::array<std::uint8_t, 8> rects = {4, 4, 8, 8, 40, 20, 30, 20};
@@ -417,7 +420,9 @@ void Session::run_raw(ByteReader& in) {
   consumer_ = std::make_unique<Consumer>(view_, consumer_options());
   poll_once();
   heartbeat();
-  poll_once();  // subscribes, at the queues' current write positions
+  poll_once();
+  heartbeat();
+  poll_once();  // subscribes (second heartbeat), at the queues' current write positions
   for (unsigned round = 0; round < rounds; ++round) {
     if (has_header()) {
       // A "post" on every queue: the record at the old position becomes readable.

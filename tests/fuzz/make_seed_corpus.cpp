@@ -61,12 +61,18 @@ Bytes cursor_shapes() {
 
 Bytes repost() {
   InputBuilder b(0);
+  // A consumer (re)starts a session on its second heartbeat: probe, beat, start.
   b.op(Op::kRepost).poll();
-  b.op(Op::kStop).poll().poll().op(Op::kTick).poll().poll();
-  b.op(Op::kRecreate).poll().poll().op(Op::kTick).poll();
+  b.op(Op::kStop).poll().poll().poll().op(Op::kTick).poll().poll();
+  b.op(Op::kRecreate).poll().poll().poll().op(Op::kTick).poll();
   b.poll(63 | kPollNoHeartbeat).poll(63 | kPollNoHeartbeat);  // heartbeat lost: restart
-  b.poll().poll().op(Op::kTick).poll();
-  b.set(Target::kHeader, HeaderField::kMagic, Special::kZero).poll().op(Op::kTick).poll().poll();
+  b.poll().poll().poll().op(Op::kTick).poll();
+  b.set(Target::kHeader, HeaderField::kMagic, Special::kZero)
+      .poll()
+      .op(Op::kTick)
+      .poll()
+      .poll()
+      .poll();
   b.op(Op::kTick).frame(0, 64, 32).poll();
   return b.bytes();
 }
@@ -76,28 +82,40 @@ Bytes header_corruption() {
   b.set(Target::kHeader, HeaderField::kVersion, Special::kSeven).poll().poll();
   b.set(Target::kHeader, HeaderField::kVersion, Special::kFour)
       .add(Target::kHeader, HeaderField::kVersion, 2);
-  b.add(Target::kHeader, HeaderField::kSessionId, 1).poll().poll().poll();
+  b.add(Target::kHeader, HeaderField::kSessionId, 1).poll().poll().poll().poll();
   b.set(Target::kHeader, HeaderField::kUdataSize, Special::kU32Max).poll().poll();
   b.set(Target::kHeader, HeaderField::kUdataSize, Special::k65536).poll().poll();
-  b.op(Op::kTick).poll().poll();  // the producer re-initialises
-  b.set(Target::kHeader, HeaderField::kNumQueues, Special::kZero).op(Op::kStop).poll().poll();
-  b.set(Target::kHeader, HeaderField::kNumQueues, Special::k255).op(Op::kStop).poll().poll();
-  b.set(Target::kUdata, UdataField::kRecord0Size, Special::kU32Max).op(Op::kTick).poll().poll();
+  b.op(Op::kTick).poll().poll().poll();  // the producer re-initialises
+  b.set(Target::kHeader, HeaderField::kNumQueues, Special::kZero)
+      .op(Op::kStop)
+      .poll()
+      .poll()
+      .poll();
+  b.set(Target::kHeader, HeaderField::kNumQueues, Special::k255).op(Op::kStop).poll().poll().poll();
+  b.set(Target::kUdata, UdataField::kRecord0Size, Special::kU32Max)
+      .op(Op::kTick)
+      .poll()
+      .poll()
+      .poll();
   return b.bytes();
 }
 
 Bytes queue_corruption() {
   InputBuilder b(0);
-  b.set(Target::kQueue1, QueueField::kLock, Special::kOne).op(Op::kStop).poll().poll();
+  b.set(Target::kQueue1, QueueField::kLock, Special::kOne).op(Op::kStop).poll().poll().poll();
   b.set(Target::kQueue1, QueueField::kLock, Special::kZero).poll();
   b.set(Target::kQueue1, QueueField::kPosition, Special::k65).poll();
   b.set(Target::kQueue1, QueueField::kPosition, Special::kZero).poll();
-  b.set(Target::kQueue0, QueueField::kNumMessages, Special::k4096).op(Op::kStop).poll().poll();
+  b.set(Target::kQueue0, QueueField::kNumMessages, Special::k4096)
+      .op(Op::kStop)
+      .poll()
+      .poll()
+      .poll();
   b.set(Target::kQueue0, QueueField::kMessagesOffset, Special::kRegionSizeMinus8).poll().poll();
-  b.set(Target::kQueue1, QueueField::kSubsOn, Special::kU32Max).op(Op::kStop).poll().poll();
+  b.set(Target::kQueue1, QueueField::kSubsOn, Special::kU32Max).op(Op::kStop).poll().poll().poll();
   b.set(Target::kQueue1, QueueField::kSubsBad, Special::kU32Max).poll().poll();
-  b.set(Target::kQueue1, QueueField::kQueueId, Special::kOne).op(Op::kStop).poll().poll();
-  b.op(Op::kTick).poll().poll().frame(0, 64, 32).poll();
+  b.set(Target::kQueue1, QueueField::kQueueId, Special::kOne).op(Op::kStop).poll().poll().poll();
+  b.op(Op::kTick).poll().poll().poll().frame(0, 64, 32).poll();
   return b.bytes();
 }
 
