@@ -15,6 +15,12 @@
 // last frame output over `fade`, so the output never steps: audio already played cannot be
 // faded, and no sequence numbers tell us a packet is late before the buffer is empty.
 //
+// Bursty senders (see arrival_pattern.hpp) are measured, not assumed away: playback first
+// starts once three bursts have shown the pattern, at the point of the burst sawtooth that
+// puts its mean on the target; the target is raised to what the bursts need when it is below
+// it; only a silence longer than two bursts counts as the sender pausing. Details at
+// start_playing_level() in the .cpp.
+//
 // Not thread-safe: call push and render from one thread, or under one lock. Nothing here
 // allocates per packet or per block; a format change reallocates.
 #include <cstddef>
@@ -23,6 +29,7 @@
 #include <span>
 #include <vector>
 
+#include "audio/arrival_pattern.hpp"
 #include "audio/channel_mixer.hpp"
 #include "audio/drift_controller.hpp"
 #include "audio/frame_fifo.hpp"
@@ -75,11 +82,24 @@ class JitterBuffer {
   // Audio buffered ahead of the output, in time: the latency this buffer adds.
   [[nodiscard]] Nanoseconds latency() const;
   [[nodiscard]] double correction() const { return controller_.correction(); }
+  // The level the controller holds: the target, or more where the sender's bursts need more
+  // (set when playback starts).
+  [[nodiscard]] Nanoseconds effective_target() const {
+    return controller_.options().target_latency;
+  }
   [[nodiscard]] const DriftController& controller() const { return controller_; }
 
  private:
   void configure(const StreamFormat& format);
-  void start_playing(std::size_t start_frames, Nanoseconds now);
+  // Where on the arrival sawtooth playback starts (frames before the first block of
+  // `block_input_frames` is taken) and the level held from then on (frames), at `now`.
+  struct StartLevel {
+    std::size_t start_frames;
+    std::size_t target_frames;
+  };
+  [[nodiscard]] StartLevel start_playing_level(std::size_t block_input_frames,
+                                               Nanoseconds now) const;
+  void start_playing(const StartLevel& level, Nanoseconds now);
   void render_block(std::span<float> out, std::size_t frames, Nanoseconds now);
   // Returns the frames made: fewer than asked when the buffer ran dry.
   std::size_t render_playing(std::span<float> out, std::size_t frames, Nanoseconds now);
@@ -103,10 +123,10 @@ class JitterBuffer {
   std::vector<float> crossfade_from_;  // the frame a crossfade starts from
   std::size_t fade_frames_{1};         // at the output rate
   std::size_t crossfade_left_{0};
-  std::size_t target_frames_{0};  // at the input rate
+  std::size_t target_frames_{0};          // at the input rate, as configured
+  std::size_t playing_target_frames_{0};  // the level held since playback started
   std::size_t max_frames_{0};
-  Nanoseconds last_arrival_{0};
-  Nanoseconds packet_period_{0};
+  ArrivalPattern arrivals_;
   std::size_t packet_frames_{0};  // in the last push
   JitterBufferStats stats_;
 };

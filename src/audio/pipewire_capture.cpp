@@ -42,13 +42,10 @@ PipeWireCaptureTarget parse_pipewire_capture_target(std::string_view target) {
 
 // The owning PipeWire objects, torn down in the one safe order.
 struct PipeWireCapture::Handles {
-  pw::ThreadLoopPtr loop;
-  pw::ContextPtr context;
-  pw::CorePtr core;
+  pw::Connection pw;  // destroyed last: the stream and the listeners are made on its core
   pw::StreamPtr stream;
   spa_hook core_listener{};
   spa_hook stream_listener{};
-  bool loop_running{false};
   // Written on the loop thread, read under the loop's lock.
   pw_stream_state state{PW_STREAM_STATE_UNCONNECTED};
   bool connected{false};  // the stream got past connecting once
@@ -59,14 +56,12 @@ struct PipeWireCapture::Handles {
   ~Handles() {
     // Stop the loop's thread first: the objects below belong to it, and once it is joined they
     // can be destroyed from here without its lock (no process() can run any more).
-    if (loop_running) pw_thread_loop_stop(loop.get());
+    pw.stop();
     // Destroying the stream reports a last state change; the capture is half gone by then.
     if (stream) spa_hook_remove(&stream_listener);
     stream.reset();
-    if (core) spa_hook_remove(&core_listener);
-    core.reset();
-    context.reset();
-    loop.reset();
+    if (pw.core() != nullptr) spa_hook_remove(&core_listener);
+    // pw, destroyed after this body, disconnects the core and destroys context and loop.
   }
 };
 
@@ -89,7 +84,7 @@ const pw_stream_events PipeWireCapture::Callbacks::kStreamEvents = [] {
     } else if (state != PW_STREAM_STATE_CONNECTING) {
       h.connected = true;
     }
-    pw_thread_loop_signal(h.loop.get(), false);
+    pw_thread_loop_signal(h.pw.loop(), false);
   };
   events.process = [](void* data) { static_cast<PipeWireCapture*>(data)->process(); };
   return events;
@@ -104,7 +99,7 @@ const pw_core_events PipeWireCapture::Callbacks::kCoreEvents = [] {
     auto* self = static_cast<PipeWireCapture*>(data);
     self->fail_stream(
         fmt::format("PipeWire: {} ({})", message ? message : "error", std::strerror(-res)));
-    pw_thread_loop_signal(self->handles_->loop.get(), false);
+    pw_thread_loop_signal(self->handles_->pw.loop(), false);
   };
   return events;
 }();
@@ -137,23 +132,10 @@ Result<std::unique_ptr<PipeWireCapture>> PipeWireCapture::open(
 
 Status PipeWireCapture::connect(const PipeWireCaptureOptions& options) {
   Handles& h = *handles_;
-  h.loop.reset(pw_thread_loop_new("periscope-pw-capture", nullptr));
-  if (!h.loop) return fail_errno(errno, "pw_thread_loop_new");
-  h.context.reset(pw_context_new(pw_thread_loop_get_loop(h.loop.get()), nullptr, 0));
-  if (!h.context) return fail_errno(errno, "pw_context_new");
-  if (const int res = pw_thread_loop_start(h.loop.get()); res < 0) {
-    return fail_errno(-res, "pw_thread_loop_start");
-  }
-  h.loop_running = true;
-
-  pw::ThreadLoopLock lock(h.loop.get());
-  h.core.reset(pw_context_connect(h.context.get(), nullptr, 0));
-  if (!h.core) {
-    const int error = errno;
-    return fail(ErrorCode::kNotFound, "cannot connect to the PipeWire daemon ({}): {}",
-                std::strerror(error), kNoDaemonHint);
-  }
-  pw::add_core_listener(h.core.get(), &h.core_listener, &Callbacks::kCoreEvents, this);
+  if (auto status = h.pw.start("periscope-pw-capture"); !status) return status;
+  pw::ThreadLoopLock lock(h.pw.loop());
+  if (auto status = h.pw.connect(kNoDaemonHint); !status) return status;
+  pw::add_core_listener(h.pw.core(), &h.core_listener, &Callbacks::kCoreEvents, this);
 
   pw::PropertiesPtr props(
       pw_properties_new(PW_KEY_MEDIA_TYPE, "Audio", PW_KEY_MEDIA_CATEGORY, "Capture", nullptr));
@@ -172,7 +154,7 @@ Status PipeWireCapture::connect(const PipeWireCaptureOptions& options) {
                                 options.extra_properties.size());
   }
   // pw_stream_new takes the properties whether or not it succeeds.
-  h.stream.reset(pw_stream_new(h.core.get(), options.app_name.c_str(), props.release()));
+  h.stream.reset(pw_stream_new(h.pw.core(), options.app_name.c_str(), props.release()));
   if (!h.stream) return fail_errno(errno, "pw_stream_new");
   pw_stream_add_listener(h.stream.get(), &h.stream_listener, &Callbacks::kStreamEvents, this);
 
@@ -197,7 +179,7 @@ Status PipeWireCapture::connect(const PipeWireCaptureOptions& options) {
       res < 0) {
     return fail_errno(-res, "pw_stream_connect");
   }
-  const bool settled = pw::wait_until(h.loop.get(), options.timeout, [&] {
+  const bool settled = pw::wait_until(h.pw.loop(), options.timeout, [&] {
     return h.state != PW_STREAM_STATE_CONNECTING && h.state != PW_STREAM_STATE_UNCONNECTED;
   });
   {

@@ -1,5 +1,7 @@
 #include "audio/pipewire_handles.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 
 #include <spa/param/audio/raw.h>
@@ -9,6 +11,40 @@ namespace periscope::audio::pw {
 void ensure_initialised() {
   static std::once_flag once;
   std::call_once(once, [] { pw_init(nullptr, nullptr); });
+}
+
+Connection::~Connection() {
+  stop();
+  core_.reset();
+  context_.reset();
+  loop_.reset();
+}
+
+Status Connection::start(const char* thread_name) {
+  loop_.reset(pw_thread_loop_new(thread_name, nullptr));
+  if (!loop_) return fail_errno(errno, "pw_thread_loop_new");
+  context_.reset(pw_context_new(pw_thread_loop_get_loop(loop_.get()), nullptr, 0));
+  if (!context_) return fail_errno(errno, "pw_context_new");
+  if (const int res = pw_thread_loop_start(loop_.get()); res < 0) {
+    return fail_errno(-res, "pw_thread_loop_start");
+  }
+  running_ = true;
+  return {};
+}
+
+Status Connection::connect(std::string_view no_daemon_hint) {
+  core_.reset(pw_context_connect(context_.get(), nullptr, 0));
+  if (!core_) {
+    const int error = errno;
+    return fail(ErrorCode::kNotFound, "cannot connect to the PipeWire daemon ({}): {}",
+                std::strerror(error), no_daemon_hint);
+  }
+  return {};
+}
+
+void Connection::stop() {
+  if (running_) pw_thread_loop_stop(loop_.get());
+  running_ = false;
 }
 
 std::array<std::uint32_t, 8> positions_of_mask(std::uint16_t channel_mask) {

@@ -1,6 +1,7 @@
 #pragma once
-// Owning types for the libpipewire objects the PipeWire sink holds, the thread loop's lock as a
-// scope, and functions in place of the libpipewire macros our warnings reject. Only
+// Owning types for the libpipewire objects the PipeWire sink and capture hold (a connection to
+// the daemon, streams), the thread loop's lock as a scope, and functions in place of the
+// libpipewire macros our warnings reject. Only
 // pipewire_*.cpp include this, so PipeWire's headers stay out of every other translation unit.
 // (They come in as system headers through the pkg-config target, so their own code is quiet.)
 #include <pipewire/pipewire.h>
@@ -8,8 +9,10 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 
 #include "common/clock.hpp"
+#include "common/result.hpp"
 
 namespace periscope::audio::pw {
 
@@ -39,6 +42,42 @@ class ThreadLoopLock {
 
  private:
   pw_thread_loop* loop_;
+};
+
+// A connection to the daemon: a thread loop running its own thread, the context on it and the
+// core connected through it. Opening is two steps so that the caller holds the loop's lock
+// from connecting the core until everything on it (listeners, a stream) is set up:
+//
+//   if (auto s = connection.start("thread-name"); !s) return s;
+//   pw::ThreadLoopLock lock(connection.loop());
+//   if (auto s = connection.connect(hint); !s) return s;
+//
+// Teardown: whatever the owner made on the core (a stream, listeners) goes after stop() (the
+// loop's thread joined, so nothing runs on it any more and no lock is needed) and before the
+// connection, which destroys core, context and loop in that order.
+class Connection {
+ public:
+  Connection() = default;
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Creates the loop (its thread named `thread_name`) and the context, and starts the thread.
+  Status start(const char* thread_name);
+  // Connects the core to the daemon; the caller holds the loop's lock. `no_daemon_hint` ends
+  // the error when no daemon answers (what to try instead).
+  Status connect(std::string_view no_daemon_hint);
+  // Joins the loop's thread (again: nothing).
+  void stop();
+
+  [[nodiscard]] pw_thread_loop* loop() const { return loop_.get(); }
+  [[nodiscard]] pw_core* core() const { return core_.get(); }
+
+ private:
+  ThreadLoopPtr loop_;
+  ContextPtr context_;
+  CorePtr core_;
+  bool running_{false};
 };
 
 // pw_core_add_listener and pw_core_sync are macros that cast their argument C-style in our

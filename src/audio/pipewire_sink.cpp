@@ -113,12 +113,9 @@ Result<std::uint32_t> query_graph_rate(pw_thread_loop* loop, pw_core* core, Nano
 
 // The owning PipeWire objects, torn down in the one safe order.
 struct PipeWireSink::Handles {
-  pw::ThreadLoopPtr loop;
-  pw::ContextPtr context;
-  pw::CorePtr core;
+  pw::Connection pw;  // destroyed last: the stream is made on its core
   pw::StreamPtr stream;
   spa_hook stream_listener{};
-  bool loop_running{false};
   // Written on the loop thread (state_changed), read under the loop's lock.
   pw_stream_state state{PW_STREAM_STATE_UNCONNECTED};
   std::string stream_error;
@@ -130,13 +127,11 @@ struct PipeWireSink::Handles {
     // Stop the loop's thread first: the objects below belong to it, and once it is joined they
     // can be destroyed from here without its lock. Destroying the stream takes its node off
     // the data thread before it returns, so process() cannot run on a half-destroyed sink.
-    if (loop_running) pw_thread_loop_stop(loop.get());
+    pw.stop();
     // Destroying the stream reports a last state change; the sink is half gone by then.
     if (stream) spa_hook_remove(&stream_listener);
     stream.reset();
-    core.reset();
-    context.reset();
-    loop.reset();
+    // pw, destroyed after this body, disconnects the core and destroys context and loop.
   }
 };
 
@@ -151,7 +146,7 @@ const pw_stream_events PipeWireSink::Callbacks::kStreamEvents = [] {
     auto* self = static_cast<PipeWireSink*>(data);
     self->handles_->state = state;
     if (state == PW_STREAM_STATE_ERROR) self->handles_->stream_error = error ? error : "error";
-    pw_thread_loop_signal(self->handles_->loop.get(), false);
+    pw_thread_loop_signal(self->handles_->pw.loop(), false);
   };
   events.process = [](void* data) { static_cast<PipeWireSink*>(data)->process(); };
   return events;
@@ -176,26 +171,13 @@ Result<std::unique_ptr<PipeWireSink>> PipeWireSink::open(PipeWireSinkOptions opt
 
 Status PipeWireSink::connect(const PipeWireSinkOptions& options) {
   Handles& h = *handles_;
-  h.loop.reset(pw_thread_loop_new("periscope-pipewire", nullptr));
-  if (!h.loop) return fail_errno(errno, "pw_thread_loop_new");
-  h.context.reset(pw_context_new(pw_thread_loop_get_loop(h.loop.get()), nullptr, 0));
-  if (!h.context) return fail_errno(errno, "pw_context_new");
-  if (const int res = pw_thread_loop_start(h.loop.get()); res < 0) {
-    return fail_errno(-res, "pw_thread_loop_start");
-  }
-  h.loop_running = true;
-
-  pw::ThreadLoopLock lock(h.loop.get());
-  h.core.reset(pw_context_connect(h.context.get(), nullptr, 0));
-  if (!h.core) {
-    const int error = errno;
-    return fail(ErrorCode::kNotFound, "cannot connect to the PipeWire daemon ({}): {}",
-                std::strerror(error), kNoDaemonHint);
-  }
+  if (auto status = h.pw.start("periscope-pipewire"); !status) return status;
+  pw::ThreadLoopLock lock(h.pw.loop());
+  if (auto status = h.pw.connect(kNoDaemonHint); !status) return status;
 
   std::uint32_t rate = options.rate_hz;
   if (rate == 0) {
-    auto graph_rate = query_graph_rate(h.loop.get(), h.core.get(), options.timeout);
+    auto graph_rate = query_graph_rate(h.pw.loop(), h.pw.core(), options.timeout);
     if (!graph_rate) return tl::unexpected(graph_rate.error());
     rate = *graph_rate;
   }
@@ -215,7 +197,7 @@ Status PipeWireSink::connect(const PipeWireSinkOptions& options) {
                                 options.extra_properties.size());
   }
   // pw_stream_new takes the properties whether or not it succeeds.
-  h.stream.reset(pw_stream_new(h.core.get(), options.app_name.c_str(), props.release()));
+  h.stream.reset(pw_stream_new(h.pw.core(), options.app_name.c_str(), props.release()));
   if (!h.stream) return fail_errno(errno, "pw_stream_new");
   pw_stream_add_listener(h.stream.get(), &h.stream_listener, &Callbacks::kStreamEvents, this);
 
@@ -239,7 +221,7 @@ Status PipeWireSink::connect(const PipeWireSinkOptions& options) {
       res < 0) {
     return fail_errno(-res, "pw_stream_connect");
   }
-  const bool settled = pw::wait_until(h.loop.get(), options.timeout, [&] {
+  const bool settled = pw::wait_until(h.pw.loop(), options.timeout, [&] {
     return h.state != PW_STREAM_STATE_CONNECTING && h.state != PW_STREAM_STATE_UNCONNECTED;
   });
   if (h.state == PW_STREAM_STATE_ERROR) {
@@ -255,7 +237,7 @@ Status PipeWireSink::start(RenderCallback render) {
   if (active_.load()) return fail(ErrorCode::kBusy, "PipeWire sink already started");
   // No render call is in flight (stop() waited for it), so render_ can be replaced.
   render_ = std::move(render);
-  pw::ThreadLoopLock lock(handles_->loop.get());
+  pw::ThreadLoopLock lock(handles_->pw.loop());
   if (handles_->state == PW_STREAM_STATE_ERROR) {
     return fail(ErrorCode::kIo, "PipeWire stream: {}", handles_->stream_error);
   }
@@ -270,7 +252,7 @@ Status PipeWireSink::start(RenderCallback render) {
 void PipeWireSink::stop() {
   if (!active_.exchange(false)) return;
   {
-    pw::ThreadLoopLock lock(handles_->loop.get());
+    pw::ThreadLoopLock lock(handles_->pw.loop());
     pw_stream_set_active(handles_->stream.get(), false);
   }
   // A render that began before the store above may still run on the data thread; it is one

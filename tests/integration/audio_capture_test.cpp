@@ -59,9 +59,12 @@ std::string log_of(const std::string& path) {
 // What came out of B. The tone lasts most of what was played (the receiver's start-up and
 // the links being made cost a little of its head). A second from its middle, in quarters:
 // - each quarter's peak is within 1 % of 1 kHz. Not exactly 1 kHz: the receiver's drift
-//   controller steers its resampler by up to +-1 % while its buffer settles after start-up
-//   (seen here: up to 10 Hz low for a second or two). A wrong rate anywhere on the path
-//   (44.1 vs 48 kHz: 919 Hz; a channel count or sample size misread: far off or noise) is not;
+//   controller steers its resampler by up to +-1 % while its buffer settles after start-up or
+//   after a stall of the loaded machine (a backlog to play off). With the PipeWire sender's
+//   21 ms bursts it did so at every start (up to 10 Hz low for a second or two) until the
+//   jitter buffer placed its start on the burst pattern; now 998-999.5 Hz is usual there, but
+//   a stall still moves it up to 1 % now and then. A wrong rate anywhere on the path (44.1 vs
+//   48 kHz: 919 Hz; a channel count or sample size misread: far off or noise) is not;
 // - the peak stands 40 dB above 900, 950, 1050 and 1100 Hz: crackle from underruns, dropped
 //   or repeated chunks, or garbled samples spread energy there;
 // - the RMS of the second is the played -9.03 dBFS +-0.5 dB: the path is digital at unity
@@ -82,10 +85,12 @@ void expect_tone(const Recording& rec) {
   const std::size_t quarter = rec.rate_hz / 4;
   ASSERT_LE(first + 4 * quarter, span->end) << "the tone is too short to measure";
   for (std::uint32_t channel = 0; channel < rec.channels; ++channel) {
+    std::printf("channel %u: peak in each quarter second", channel);
     for (std::size_t q = 0; q < 4; ++q) {
       SCOPED_TRACE(::testing::Message() << "channel " << channel << ", quarter " << q);
       const auto x = channel_window(rec, channel, first + q * quarter, quarter);
       const double peak_hz = peak_frequency(x, rate, 0.98 * kToneHz, 1.02 * kToneHz);
+      std::printf(" %.1f", peak_hz);
       EXPECT_NEAR(peak_hz, kToneHz, 0.01 * kToneHz + 0.5);
       const double tone = tone_power(x, peak_hz, rate);
       for (const double neighbour : {900.0, 950.0, 1050.0, 1100.0}) {
@@ -93,6 +98,7 @@ void expect_tone(const Recording& rec) {
             << peak_hz << " Hz vs " << neighbour << " Hz";
       }
     }
+    std::printf(" Hz\n");
     SCOPED_TRACE(::testing::Message() << "channel " << channel);
     EXPECT_NEAR(rms_dbfs(channel_window(rec, channel, first, 4 * quarter)), kToneRmsDbfs, 0.5);
   }
@@ -112,10 +118,13 @@ constexpr const char* kSinkB = "periscope-test-b";
 // is no session manager to configure them).
 // PIPEWIRE_LATENCY for our two programs: the test machine is shared with parallel builds, and
 // at their 10 ms / 5 ms quanta non-realtime clients (pw-play included, without us) miss
-// cycles there, which puts gaps in what A plays. A 21 ms quantum does not. The receiver's
-// target (150 ms) covers the sender's 21 ms bursts and the scheduling stalls of a loaded
-// machine: at 60 ms it ran dry a few times in twenty runs (the sender had lost nothing), and
-// each restart is a click. The test checks the path, not the latency.
+// cycles there, which puts gaps in what A plays. A 21 ms quantum does not. The sender then
+// sends a quantum at a time (bursts of 3 or 4 datagrams every 21 ms) and the receiver plays
+// 21 ms blocks. Since the jitter buffer places its start on the burst pattern, a 60 ms target
+// passed about 40 runs here (998-999.5 Hz, no underruns; before, it ran dry a few times in
+// twenty). The suite keeps 150 ms: it also runs under ASan beside parallel builds, and a
+// scheduling stall there is a click, not a fault of the path this test checks. The burst
+// handling itself is pinned by the simulation in tests/unit/audio_burst_test.cpp.
 constexpr const char* kLatency = "PIPEWIRE_LATENCY=1024/48000";
 std::string pipewire_props(const std::string& node) {
   return "PIPEWIRE_PROPS={ node.name = " + node +
@@ -217,6 +226,12 @@ TEST(AudioCaptureTest, PipeWireSinkMonitorReachesAnotherSinkThroughScream) {
       << log_of(dir.file("sender.log"));
 
   const auto json = read_json(stats);
+  std::printf("receiver: %s underruns, %s gaps, latency p50 %s ms\n",
+              json["underruns"].dump().c_str(), json["gaps"].dump().c_str(),
+              json.value("latency_ms", nlohmann::json::object())
+                  .value("p50", nlohmann::json())
+                  .dump()
+                  .c_str());
   EXPECT_GT(json["packets"].get<std::uint64_t>(), 0U) << json.dump(2);
   EXPECT_EQ(json["drops"], 0) << json.dump(2);
   EXPECT_EQ(json["format"]["rate_hz"], 48000);
@@ -299,6 +314,12 @@ TEST(AudioCaptureTest, PulseSinkMonitorReachesAnotherSinkThroughScream) {
   EXPECT_EQ(stop(*receiver), 0) << log_of(receiver_log);
   stop(*recorder);
   const auto json = read_json(stats);
+  std::printf("receiver: %s underruns, %s gaps, latency p50 %s ms\n",
+              json["underruns"].dump().c_str(), json["gaps"].dump().c_str(),
+              json.value("latency_ms", nlohmann::json::object())
+                  .value("p50", nlohmann::json())
+                  .dump()
+                  .c_str());
   EXPECT_EQ(json["drops"], 0) << json.dump(2);
   expect_tone(read_raw_f32(recording, 48000, 2));
   EXPECT_LT(Clock::now() - started, std::chrono::seconds(20));

@@ -106,6 +106,7 @@ TEST(JitterBuffer, PrimesToTheTargetAndDropsTheExcessBeforePlaying) {
   jb.render(block, us(24100));
   EXPECT_EQ(jb.state(), PlayoutState::kPlaying);
   EXPECT_EQ(jb.stats().frames_dropped, 5 * kPacketFrames - 1232) << "the excess goes";
+  EXPECT_EQ(jb.effective_target(), Milliseconds(20)) << "one packet at a time: not bursty";
   // The first frames fade in from silence.
   EXPECT_LT(std::abs(block[0]), 0.01F);
   // The block has been taken: the target plus half a packet minus half a block.
