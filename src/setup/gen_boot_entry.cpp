@@ -124,31 +124,18 @@ Result<SeparateLoaderEntry> loader_separate_entry(const HostDetection& host,
     // A release (Fedora, Debian) changes with every update, a package name (Arch) does not:
     // an entry for a release boots fixed names the kernel hook keeps on the newest kernel.
     const bool tracked = can_track && !name.empty() && name[0] >= '0' && name[0] <= '9';
+    const std::string title = entry_value(base->text, "title");
     if (tracked) {
+      // The base's title names its release, which the entry will not keep.
       const std::string os =
           host.distro.pretty_name.empty() ? std::string("Linux") : host.distro.pretty_name;
       text += fmt::format("title {} (newest kernel){}\n", os, kTitleSuffix);
-      for (const std::string& line : split_lines(base->text)) {
-        const std::vector<std::string> words = split_whitespace(line);
-        if (words.empty() || starts_with(words[0], "#") || words[0] == "title" ||
-            words[0] == "options" || words[0] == "version" || words[0] == "linux" ||
-            words[0] == "initrd") {
-          continue;
-        }
-        text += line + "\n";
-      }
-      text += fmt::format("linux /{}\n", kTrackedKernelName);
-      text += fmt::format("initrd /{}\n", kTrackedImageName);
-      text += "options " + join(merge_args(parse_loader_entry(base->text), args), " ") + "\n";
-      return SeparateLoaderEntry{
-          PlannedFile{path, text, 0644,
-                      fmt::format("a boot entry like {} on the newest kernel, with its own "
-                                  "image, that binds the GPU",
-                                  base->path)},
-          name, true};
+    } else {
+      text +=
+          fmt::format("title {}{}\n", title.empty() ? std::string("Linux") : title, kTitleSuffix);
     }
-    const std::string title = entry_value(base->text, "title");
-    text += fmt::format("title {}{}\n", title.empty() ? std::string("Linux") : title, kTitleSuffix);
+    const std::string image =
+        "/" + (tracked ? std::string(kTrackedImageName) : path_basename(private_image_path(name)));
     // The last initrd line holds the main image (microcode images come first): it becomes the
     // separate image; the others stay.
     const std::vector<std::string> lines = split_lines(base->text);
@@ -164,7 +151,11 @@ Result<SeparateLoaderEntry> loader_separate_entry(const HostDetection& host,
     for (std::size_t i = 0; i < lines.size(); ++i) {
       std::vector<std::string> words = split_whitespace(lines[i]);
       if (words.empty() || starts_with(words[0], "#") || words[0] == "title" ||
-          words[0] == "options") {
+          words[0] == "options" || (tracked && words[0] == "version")) {
+        continue;
+      }
+      if (tracked && words[0] == "linux") {
+        text += fmt::format("linux /{}\n", kTrackedKernelName);
         continue;
       }
       if (i != last_initrd) {
@@ -175,7 +166,7 @@ Result<SeparateLoaderEntry> loader_separate_entry(const HostDetection& host,
       // word that is a path.
       for (std::size_t w = words.size(); w-- > 1;) {
         if (starts_with(words[w], "/")) {
-          words[w] = "/" + path_basename(private_image_path(name));
+          words[w] = image;
           break;
         }
       }
@@ -183,10 +174,14 @@ Result<SeparateLoaderEntry> loader_separate_entry(const HostDetection& host,
     }
     text += "options " + join(merge_args(parse_loader_entry(base->text), args), " ") + "\n";
     return SeparateLoaderEntry{
-        PlannedFile{
-            path, text, 0644,
-            fmt::format("a boot entry like {} with its own image that binds the GPU", base->path)},
-        name, false};
+        PlannedFile{path, text, 0644,
+                    tracked ? fmt::format("a boot entry like {} on the newest kernel, with its "
+                                          "own image, that binds the GPU",
+                                          base->path)
+                            : fmt::format("a boot entry like {} with its own image that binds "
+                                          "the GPU",
+                                          base->path)},
+        name, tracked};
   }
   // No type-1 entry to copy (a unified kernel image): an entry for a kernel in /boot, which
   // systemd-boot reads when /boot is the ESP, with the separate image.

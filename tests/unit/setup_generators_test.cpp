@@ -288,6 +288,23 @@ TEST(GenBootEntry, LoaderEntryCopiesTheNewestEntry) {
   EXPECT_FALSE(loader_separate_entry(host, {"iommu=pt"}));
   host.grub_bls = true;
   EXPECT_TRUE(loader_separate_entry(host, {"iommu=pt"}));
+  // With a kernel hook to keep them current, an entry for a release boots fixed names; a
+  // microcode image and a GRUB variable on the initrd lines stay.
+  host.distro.pretty_name = "Fedora Linux 39";
+  host.loader_entries.back().text =
+      "title Fedora Linux (6.6.8)\nversion 6.6.8\nlinux /vmlinuz-6.6.8\ninitrd "
+      "/amd-ucode.img\ninitrd /initramfs-6.6.8.img $tuned_initrd\noptions root=UUID=7e ro\n";
+  auto tracked = loader_separate_entry(host, {"iommu=pt"}, true);
+  ASSERT_TRUE(tracked);
+  EXPECT_TRUE(tracked->tracked);
+  const std::string& text = tracked->file.content;
+  EXPECT_NE(text.find("title Fedora Linux 39 (newest kernel) - GPU for the VM (vfio-pci)\nlinux "
+                      "/periscope-vfio-vmlinuz\ninitrd /amd-ucode.img\ninitrd "
+                      "/periscope-vfio-initrd.img $tuned_initrd\noptions root=UUID=7e ro "
+                      "iommu=pt\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("version"), std::string::npos) << text;
 }
 
 TEST(GenBootEntry, LoaderEntryForAUkiMachine) {
