@@ -84,7 +84,7 @@ Status check_plan_shape(const SetupPlan& plan) {
     // Refused here, not at rollback: the manifest parser would refuse to read it back.
     if (const auto bad = undo_argv_problem(command.undo)) {
       return fail(ErrorCode::kInvalidArgument, "the undo of `{}`: argument {} {}",
-                  detail::command_line(command.argv), bad->index, bad->what);
+                  shell_command_line(command.argv), bad->index, bad->what);
     }
   }
   return {};
@@ -390,7 +390,7 @@ Result<ApplyReport> apply_plan(const SetupPlan& plan, const ApplyOptions& option
       command.exit_status = 0;
       line.action = result->executed ? CommandAction::kRun : CommandAction::kRecorded;
       (void)detail::save_manifest(*paths, manifest);
-      step(ApplyStep::Kind::kCommandFinished, detail::command_line(command.argv));
+      step(ApplyStep::Kind::kCommandFinished, shell_command_line(command.argv));
       continue;
     }
     command.state = CommandState::kFailed;
@@ -400,9 +400,9 @@ Result<ApplyReport> apply_plan(const SetupPlan& plan, const ApplyOptions& option
     line.message =
         result ? fmt::format("exited with status {}", result->exit_status) : result.error().message;
     report.outcome = ApplyOutcome::kCommandFailed;
-    report.failure = fmt::format("`{}` {}", detail::command_line(command.argv), line.message);
+    report.failure = fmt::format("`{}` {}", shell_command_line(command.argv), line.message);
     record_failure(report.failure);
-    step(ApplyStep::Kind::kCommandFinished, detail::command_line(command.argv));
+    step(ApplyStep::Kind::kCommandFinished, shell_command_line(command.argv));
     return report;
   }
   manifest.state = ManifestState::kApplied;

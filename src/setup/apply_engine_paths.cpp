@@ -153,8 +153,4 @@ std::string utc_timestamp(bool compact) {
   return text;
 }
 
-std::string command_line(const std::vector<std::string>& argv) {
-  return shell_command_line(argv);
-}
-
 }  // namespace periscope::setup::detail

@@ -60,7 +60,4 @@ void remove_stale_temps(const std::string& host);
 // Now in UTC: ISO 8601 ("2024-05-01T12:00:00Z"), or compact for a file name.
 std::string utc_timestamp(bool compact);
 
-// argv as a shell would take it: an argument with a space or a quote is single-quoted.
-std::string command_line(const std::vector<std::string>& argv);
-
 }  // namespace periscope::setup::detail

@@ -66,7 +66,7 @@ const char* undo_verb(CommandAction action) {
 }
 
 void append_line(std::string& out, const char* verb, const CommandReport& command) {
-  out += fmt::format("  {:<17} {}", verb, detail::command_line(command.argv));
+  out += fmt::format("  {:<17} {}", verb, shell_command_line(command.argv));
   if (!command.message.empty()) out += fmt::format(" ({})", command.message);
   out += '\n';
 }
@@ -76,7 +76,7 @@ void append_command(std::string& out, const CommandReport& command, bool preview
   // Only for a command that ran (or would): rollback undoes exactly the commands that started.
   if (!command.undo.empty() && command.action != CommandAction::kNotRun) {
     out +=
-        fmt::format("  {:<17} undone on rollback by: {}\n", "", detail::command_line(command.undo));
+        fmt::format("  {:<17} undone on rollback by: {}\n", "", shell_command_line(command.undo));
   }
 }
 
@@ -157,7 +157,7 @@ std::string rollback_report_text(const RollbackReport& report) {
         "cause is fixed, run by hand:\n";
     for (const CommandReport& undo : report.undo_commands) {
       if (undo.action == CommandAction::kFailed) {
-        out += fmt::format("  {}\n", detail::command_line(undo.argv));
+        out += fmt::format("  {}\n", shell_command_line(undo.argv));
       }
     }
   }

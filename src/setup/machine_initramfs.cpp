@@ -4,6 +4,7 @@
 
 #include "setup/machine_facts.hpp"
 #include "setup/machine_text.hpp"
+#include "setup/setup_detect.hpp"
 
 namespace periscope::setup {
 
@@ -123,11 +124,11 @@ InitramfsFacts read_initramfs_facts(const MachineReader& reader) {
   }
   // The separate entry's own image (vfio-pci in it, the distribution's images untouched).
   for (const char* path :
-       {"/etc/initramfs-tools/hooks/periscope-vfio", "/etc/kernel/postinst.d/periscope-vfio",
-        "/etc/kernel/install.d/90-periscope-vfio.install", "/etc/periscope/mkinitcpio-vfio.conf"}) {
+       {kDebianHookPath, kPostinstPath, kKernelInstallPath, kMkinitcpioConfPath}) {
     if (reader.exists(path)) facts.separate_builders.emplace_back(path);
   }
   for (const std::string& name : reader.list_or_empty("/boot")) {
+    // Per kernel (periscope-vfio-initrd-<kernel>.img) or the tracked periscope-vfio-initrd.img.
     if (starts_with(name, "periscope-vfio-initrd")) {
       facts.separate_images.push_back("/boot/" + printable(name));
     }

@@ -116,6 +116,16 @@ constexpr const char* kSinkB = "periscope-test-b";
 
 // PIPEWIRE_PROPS for a child's stream: its node name, and ports made when it connects (there
 // is no session manager to configure them).
+// What the receiver said about the run, printed beside the test's result.
+void print_receiver_stats(const nlohmann::json& json) {
+  std::printf("receiver: %s underruns, %s gaps, latency p50 %s ms\n",
+              json["underruns"].dump().c_str(), json["gaps"].dump().c_str(),
+              json.value("latency_ms", nlohmann::json::object())
+                  .value("p50", nlohmann::json())
+                  .dump()
+                  .c_str());
+}
+
 // PIPEWIRE_LATENCY for our two programs: the test machine is shared with parallel builds, and
 // at their 10 ms / 5 ms quanta non-realtime clients (pw-play included, without us) miss
 // cycles there, which puts gaps in what A plays. A 21 ms quantum does not. The sender then
@@ -226,12 +236,7 @@ TEST(AudioCaptureTest, PipeWireSinkMonitorReachesAnotherSinkThroughScream) {
       << log_of(dir.file("sender.log"));
 
   const auto json = read_json(stats);
-  std::printf("receiver: %s underruns, %s gaps, latency p50 %s ms\n",
-              json["underruns"].dump().c_str(), json["gaps"].dump().c_str(),
-              json.value("latency_ms", nlohmann::json::object())
-                  .value("p50", nlohmann::json())
-                  .dump()
-                  .c_str());
+  print_receiver_stats(json);
   EXPECT_GT(json["packets"].get<std::uint64_t>(), 0U) << json.dump(2);
   EXPECT_EQ(json["drops"], 0) << json.dump(2);
   EXPECT_EQ(json["format"]["rate_hz"], 48000);
@@ -314,12 +319,7 @@ TEST(AudioCaptureTest, PulseSinkMonitorReachesAnotherSinkThroughScream) {
   EXPECT_EQ(stop(*receiver), 0) << log_of(receiver_log);
   stop(*recorder);
   const auto json = read_json(stats);
-  std::printf("receiver: %s underruns, %s gaps, latency p50 %s ms\n",
-              json["underruns"].dump().c_str(), json["gaps"].dump().c_str(),
-              json.value("latency_ms", nlohmann::json::object())
-                  .value("p50", nlohmann::json())
-                  .dump()
-                  .c_str());
+  print_receiver_stats(json);
   EXPECT_EQ(json["drops"], 0) << json.dump(2);
   expect_tone(read_raw_f32(recording, 48000, 2));
   EXPECT_LT(Clock::now() - started, std::chrono::seconds(20));

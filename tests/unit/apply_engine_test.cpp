@@ -396,11 +396,11 @@ TEST_F(ApplyEngine, ReplacedFilesKeepTheirModeNewOnesGetThePlans) {
 
 // What the user is told to run by hand must paste into a shell as the argv it was.
 TEST(ApplyEngineText, CommandLinesQuoteOnlyWhatTheShellNeeds) {
-  EXPECT_EQ(detail::command_line({"update-initramfs", "-u", "-k", "all"}),
+  EXPECT_EQ(shell_command_line({"update-initramfs", "-u", "-k", "all"}),
             "update-initramfs -u -k all");
-  EXPECT_EQ(detail::command_line({"kernelstub", "-d", "vfio-pci.ids=10de:2484,10de:228b"}),
+  EXPECT_EQ(shell_command_line({"kernelstub", "-d", "vfio-pci.ids=10de:2484,10de:228b"}),
             "kernelstub -d vfio-pci.ids=10de:2484,10de:228b");
-  EXPECT_EQ(detail::command_line({"sh", "-c", "rm -f -- '/var/a b'", ""}),
+  EXPECT_EQ(shell_command_line({"sh", "-c", "rm -f -- '/var/a b'", ""}),
             "sh -c 'rm -f -- '\\''/var/a b'\\''' ''");
 }
 
